@@ -1,0 +1,1 @@
+"""Coop Union: membership system for rural trade union federations."""

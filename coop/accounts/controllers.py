@@ -1,0 +1,165 @@
+"""Signing in and out, choosing a language, and managing user accounts."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery
+
+from coop.accounts import domain, forms
+from coop.accounts.domain import Viewer
+from coop.accounts.guards import admin_only, load_viewer, provide_viewer
+from coop.accounts.store import rotate_session
+from coop.i18n import LOCALES, translate
+from coop.orgs import domain as orgs
+from coop.orgs.tables import Union
+from coop.validation import Msg, ValidationError
+from coop.web import FormState, flash, form_or_stash, invalid, page, redirect, safe_next
+
+LOCALE_COOKIE = "coop_locale"
+
+
+class SessionController(Controller):
+    @get("/login", name="login")
+    async def login_form(self, request: Request, next: FromQuery[str] = "") -> object:
+        if await load_viewer(request):
+            return redirect(request, safe_next(next))
+        return page(
+            "accounts/login.html",
+            form=FormState({"next": next}),
+            demo_logins=await domain.demo_logins(),
+            role_names=domain.ROLE_NAMES,
+        )
+
+    @post("/login")
+    async def login(self, request: Request) -> object:
+        data = await request.form()
+        try:
+            viewer = await domain.authenticate(data.get("username", ""), data.get("password", ""))
+        except domain.SignInRefused as refused:
+            return page(
+                "accounts/login.html",
+                status_code=422,
+                form=FormState.from_multidict(data, {"password": refused.message}),
+                demo_logins=await domain.demo_logins(),
+                role_names=domain.ROLE_NAMES,
+            )
+        stashed = request.session.get("stashed_form")
+        rotate_session(request)
+        request.set_session({"user_id": viewer.id})
+        if stashed:
+            request.session["stashed_form"] = stashed
+        response = redirect(request, safe_next(data.get("next")))
+        if viewer.locale:
+            response.set_cookie(LOCALE_COOKIE, viewer.locale, max_age=365 * 86400, samesite="lax")
+        return response
+
+    @post("/logout")
+    async def logout(self, request: Request) -> object:
+        request.clear_session()
+        return redirect(request, "/login")
+
+    @post("/language")
+    async def choose_language(self, request: Request) -> object:
+        data = await request.form()
+        locale = data.get("locale", "")
+        response = redirect(request, safe_next(data.get("next")))
+        if locale in LOCALES:
+            response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+            if viewer := await load_viewer(request):
+                await domain.set_locale(viewer.id, locale)
+        return response
+
+
+async def _scope_choices() -> dict:
+    """Options for the role and scope fields, as (value, label) pairs."""
+    everything = orgs.Scope(everything=True)
+    federations = await orgs.unions_at_level(everything, Union.Level.federation)
+    return {
+        "role_options": [(role.value, translate(domain.ROLE_NAMES[role])) for role in domain.Role],
+        "federation_options": [(f["id"], f["name"]) for f in federations],
+        "cooperative_options": [
+            (c["id"], f"{c['name']}（{c['village_name']}）")
+            for c in await orgs.cooperatives(everything)
+        ],
+        "village_options": [
+            (v["id"], f"{v['name']}（{v['town_name']}）") for v in await orgs.villages(everything)
+        ],
+    }
+
+
+class UserController(Controller):
+    path = "/accounts/users"
+    guards = [admin_only]
+    dependencies = {"viewer": Provide(provide_viewer)}
+
+    @get("/", name="users")
+    async def list(self, viewer: Viewer) -> object:
+        return page(
+            "accounts/list.html",
+            users=await domain.list_users(viewer),
+            role_names=domain.ROLE_NAMES,
+        )
+
+    @get("/new")
+    async def new_form(self, request: Request) -> object:
+        form = await form_or_stash(request, {"role": domain.Role.village_organizer.value})
+        return page("accounts/form.html", form=form, user=None, **await _scope_choices())
+
+    @post("/new")
+    async def create(self, request: Request, viewer: Viewer) -> object:
+        data = await request.form()
+        try:
+            user_id = await domain.save_user(viewer, forms.user(data, creating=True))
+        except ValidationError as error:
+            return invalid("accounts/form.html", data, error, user=None, **await _scope_choices())
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/accounts/users/{user_id}")
+
+    @get("/{user_id:int}")
+    async def edit_form(self, request: Request, viewer: Viewer, user_id: FromPath[int]) -> object:
+        user = await domain.get_user(viewer, user_id)
+        form = await form_or_stash(request, {**user, "role": user["role"]})
+        return page("accounts/form.html", form=form, user=user, **await _scope_choices())
+
+    @post("/{user_id:int}")
+    async def update(self, request: Request, viewer: Viewer, user_id: FromPath[int]) -> object:
+        user = await domain.get_user(viewer, user_id)
+        data = await request.form()
+        try:
+            await domain.save_user(viewer, forms.user(data, creating=False), user_id)
+        except ValidationError as error:
+            return invalid("accounts/form.html", data, error, user=user, **await _scope_choices())
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/accounts/users/{user_id}")
+
+    @post("/{user_id:int}/active")
+    async def set_active(self, request: Request, viewer: Viewer, user_id: FromPath[int]) -> object:
+        data = await request.form()
+        try:
+            await domain.set_active(viewer, user_id, data.get("active") == "1")
+            flash(request, Msg("Saved."))
+        except ValidationError as error:
+            flash(request, next(iter(error.errors.values())))
+        return redirect(request, f"/accounts/users/{user_id}")
+
+    @post("/{user_id:int}/password")
+    async def reset_password(
+        self, request: Request, viewer: Viewer, user_id: FromPath[int]
+    ) -> object:
+        user = await domain.get_user(viewer, user_id)
+        data = await request.form()
+        try:
+            await domain.reset_password(viewer, user_id, data.get("password", ""))
+        except ValidationError as error:
+            form = FormState({**user, "role": user["role"]})
+            return page(
+                "accounts/form.html",
+                status_code=422,
+                form=form,
+                user=user,
+                password_errors=error.errors,
+                **await _scope_choices(),
+            )
+        flash(request, Msg("Password changed."))
+        return redirect(request, f"/accounts/users/{user_id}")

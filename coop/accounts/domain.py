@@ -1,0 +1,389 @@
+"""Accounts: who signs in, with which role, over which part of the union tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from coop import db
+from coop.accounts.tables import StoredValue, User, UserScope
+from coop.audit import domain as audit
+from coop.orgs import domain as orgs
+from coop.orgs.tables import Cooperative, Union, Village
+from coop.validation import Forbidden, Msg, NotFound, ValidationError
+
+Role = User.Role
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 200
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+ROLE_NAMES = {  # keyed by Role; a Role is also equal to its string value
+    Role.union_admin: Msg("Union admin"),
+    Role.federation_organizer: Msg("Federation organizer"),
+    Role.village_organizer: Msg("Village organizer"),
+    Role.judge: Msg("Judge"),
+}
+
+hasher = PasswordHasher()
+# Verifying against this when the username is unknown keeps response times alike.
+_DUMMY_HASH = hasher.hash("not a password")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user, with the scope every query is limited to."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    locale: str
+    scope: orgs.Scope
+
+    @property
+    def actor(self) -> audit.Actor:
+        return audit.Actor(self.id, self.username)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.union_admin
+
+
+@dataclass
+class UserInput:
+    username: str
+    display_name: str
+    role: Role
+    federation_id: int | None = None
+    cooperative_ids: list[int] = field(default_factory=list)
+    village_ids: list[int] = field(default_factory=list)
+    password: str | None = None  # only when creating
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: Msg):
+        super().__init__(message.text)
+        self.message = message
+
+
+def check_password(errors: dict[str, Msg], password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        errors["password"] = Msg("At least {min} characters.", min=PASSWORD_MIN)
+    elif len(password) > PASSWORD_MAX:
+        errors["password"] = Msg("At most {max} characters.", max=PASSWORD_MAX)
+
+
+def scope_for(role: Role, rows: list[dict]) -> orgs.Scope:
+    if role is Role.union_admin:
+        return orgs.Scope(everything=True, can_manage=True)
+    if role is Role.federation_organizer:
+        return orgs.Scope(
+            federation_ids=frozenset(r["federation"] for r in rows if r["federation"]),
+            can_manage=True,
+        )
+    if role is Role.village_organizer:
+        return orgs.Scope(
+            cooperative_ids=frozenset(r["cooperative"] for r in rows if r["cooperative"]),
+            village_ids=frozenset(r["village"] for r in rows if r["village"]),
+        )
+    return orgs.Scope()
+
+
+async def viewer_for(user_id: int) -> Viewer | None:
+    """The active user with this ID, or None (deactivated users are signed out at once)."""
+    user = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first().run()
+    if user is None:
+        return None
+    rows = await UserScope.select().where(UserScope.user == user_id).run()
+    role = Role(user["role"])
+    return Viewer(
+        id=user["id"],
+        username=user["username"],
+        display_name=user["display_name"],
+        role=role,
+        locale=user["locale"],
+        scope=scope_for(role, rows),
+    )
+
+
+# --- signing in -----------------------------------------------------------------
+
+
+def _throttle_key(username: str) -> str:
+    return f"throttle:{username}"
+
+
+async def _failures(username: str) -> tuple[int, dt.datetime | None]:
+    row = await StoredValue.select().where(StoredValue.key == _throttle_key(username)).first().run()
+    if row is None or (row["expires_at"] and row["expires_at"] <= dt.datetime.now(dt.UTC)):
+        return 0, None
+    return int(bytes(row["value"]).decode()), row["expires_at"]
+
+
+async def _record_failure(username: str, count: int) -> None:
+    key = _throttle_key(username)
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=LOCK_MINUTES)
+    async with db.transaction():
+        await StoredValue.delete().where(StoredValue.key == key).run()
+        await StoredValue.insert(
+            StoredValue(key=key, value=str(count).encode(), expires_at=expires_at)
+        ).run()
+
+
+async def authenticate(username: str, password: str) -> Viewer:
+    """The user with these credentials, or SignInRefused with a message to show.
+
+    After MAX_FAILURES failures in a row a username is locked for LOCK_MINUTES,
+    whether or not it exists, so the lock tells an attacker nothing.
+    """
+    username = username.strip().lower()
+    failures, locked_until = await _failures(username)
+    if failures >= MAX_FAILURES and locked_until:
+        minutes = max(1, round((locked_until - dt.datetime.now(dt.UTC)).total_seconds() / 60))
+        raise SignInRefused(
+            Msg("Too many failed sign-ins. Try again in {minutes} minutes.", minutes=minutes)
+        )
+    user = await User.select().where(User.username == username).first().run()
+    try:
+        hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        ok = user is not None and user["is_active"]
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        await _record_failure(username, failures + 1)
+        await audit.record(
+            audit.Actor(user["id"] if user else None, username),
+            "sign_in_failed",
+            "user",
+            user["id"] if user else "",
+        )
+        if failures + 1 >= MAX_FAILURES:
+            raise SignInRefused(
+                Msg(
+                    "Too many failed sign-ins. Try again in {minutes} minutes.",
+                    minutes=LOCK_MINUTES,
+                )
+            )
+        raise SignInRefused(Msg("Wrong username or password."))
+    await StoredValue.delete().where(StoredValue.key == _throttle_key(username)).run()
+    if hasher.check_needs_rehash(user["password_hash"]):
+        await (
+            User.update({User.password_hash: hasher.hash(password)})
+            .where(User.id == user["id"])
+            .run()
+        )
+    await audit.record(audit.Actor(user["id"], username), "sign_in", "user", user["id"])
+    viewer = await viewer_for(user["id"])
+    assert viewer is not None
+    return viewer
+
+
+async def set_locale(user_id: int, locale: str) -> None:
+    await User.update({User.locale: locale}).where(User.id == user_id).run()
+
+
+# --- managing accounts (union admins) --------------------------------------------
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise Forbidden
+
+
+async def list_users(viewer: Viewer) -> list[dict]:
+    _require_admin(viewer)
+    users = (
+        await User.select(User.all_columns(exclude=[User.password_hash]))
+        .order_by(User.username)
+        .run()
+    )
+    scopes = await UserScope.select(
+        UserScope.user,
+        UserScope.federation.name.as_alias("federation_name"),
+        UserScope.cooperative.name.as_alias("cooperative_name"),
+        UserScope.village.name.as_alias("village_name"),
+    ).run()
+    for user in users:
+        user["scope_names"] = [
+            s["federation_name"] or s["cooperative_name"] or s["village_name"]
+            for s in scopes
+            if s["user"] == user["id"]
+        ]
+    return users
+
+
+async def get_user(viewer: Viewer, user_id: int) -> dict:
+    _require_admin(viewer)
+    user = (
+        await User.select(User.all_columns(exclude=[User.password_hash]))
+        .where(User.id == user_id)
+        .first()
+        .run()
+    )
+    if user is None:
+        raise NotFound
+    rows = await UserScope.select().where(UserScope.user == user_id).run()
+    user["federation_id"] = next((r["federation"] for r in rows if r["federation"]), None)
+    user["cooperative_ids"] = [r["cooperative"] for r in rows if r["cooperative"]]
+    user["village_ids"] = [r["village"] for r in rows if r["village"]]
+    return user
+
+
+async def _check_scope(errors: dict[str, Msg], data: UserInput) -> list[UserScope]:
+    """The scope rows for this role, checking every referenced record exists."""
+    if data.role is Role.federation_organizer:
+        federation = (
+            await Union.exists()
+            .where(
+                (Union.id == (data.federation_id or -1))
+                & (Union.level == Union.Level.federation.value)
+            )
+            .run()
+        )
+        if not federation:
+            errors["federation_id"] = Msg("Choose the federation this organizer works for.")
+        return [UserScope(federation=data.federation_id)]
+    if data.role is Role.village_organizer:
+        if not data.cooperative_ids and not data.village_ids:
+            errors["cooperative_ids"] = Msg("Choose at least one cooperative or village.")
+        found = (
+            await Cooperative.count()
+            .where(Cooperative.id.is_in(data.cooperative_ids or [-1]))
+            .run()
+        )
+        if data.cooperative_ids and found != len(set(data.cooperative_ids)):
+            errors["cooperative_ids"] = Msg("Choose cooperatives from the list.")
+        found = await Village.count().where(Village.id.is_in(data.village_ids or [-1])).run()
+        if data.village_ids and found != len(set(data.village_ids)):
+            errors["village_ids"] = Msg("Choose villages from the list.")
+        return [UserScope(cooperative=c) for c in sorted(set(data.cooperative_ids))] + [
+            UserScope(village=v) for v in sorted(set(data.village_ids))
+        ]
+    return []
+
+
+async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None) -> int:
+    """Create a user (with a password) or change one's name, role and scope."""
+    _require_admin(viewer)
+    errors: dict[str, Msg] = {}
+    if not USERNAME_PATTERN.match(data.username):
+        errors["username"] = Msg(
+            "3 to 50 characters: lower-case letters, digits, dot, dash or underscore."
+        )
+    if user_id is None:
+        check_password(errors, data.password or "")
+    else:
+        await get_user(viewer, user_id)
+        if user_id == viewer.id and data.role is not Role.union_admin:
+            errors["role"] = Msg("You cannot take away your own admin role.")
+    taken = User.exists().where(User.username == data.username)
+    if user_id is not None:
+        taken = taken.where(User.id != user_id)
+    if "username" not in errors and await taken.run():
+        errors["username"] = Msg("That username is taken.")
+    scope_rows = await _check_scope(errors, data)
+    if errors:
+        raise ValidationError(errors)
+    async with db.transaction():
+        if user_id is None:
+            user = User(
+                username=data.username,
+                display_name=data.display_name,
+                role=data.role.value,
+                password_hash=hasher.hash(data.password or ""),
+            )
+            await User.insert(user).run()
+            user_id = user.id
+            action = "create"
+        else:
+            await (
+                User.update(
+                    {
+                        User.username: data.username,
+                        User.display_name: data.display_name,
+                        User.role: data.role.value,
+                    }
+                )
+                .where(User.id == user_id)
+                .run()
+            )
+            await UserScope.delete().where(UserScope.user == user_id).run()
+            action = "update"
+        for row in scope_rows:
+            row.user = user_id
+        if scope_rows:
+            await UserScope.insert(*scope_rows).run()
+        await audit.record(
+            viewer.actor,
+            action,
+            "user",
+            user_id,
+            f"role={data.role.value} scope={len(scope_rows)}",
+        )
+    return user_id
+
+
+async def set_active(viewer: Viewer, user_id: int, active: bool) -> None:
+    _require_admin(viewer)
+    await get_user(viewer, user_id)
+    if user_id == viewer.id and not active:
+        raise ValidationError({"is_active": Msg("You cannot deactivate your own account.")})
+    async with db.transaction():
+        await User.update({User.is_active: active}).where(User.id == user_id).run()
+        await audit.record(viewer.actor, "activate" if active else "deactivate", "user", user_id)
+
+
+async def reset_password(viewer: Viewer, user_id: int, password: str) -> None:
+    _require_admin(viewer)
+    errors: dict[str, Msg] = {}
+    check_password(errors, password)
+    if errors:
+        raise ValidationError(errors)
+    await get_user(viewer, user_id)
+    async with db.transaction():
+        await (
+            User.update({User.password_hash: hasher.hash(password)}).where(User.id == user_id).run()
+        )
+        await audit.record(viewer.actor, "reset_password", "user", user_id)
+
+
+def command_line_viewer() -> Viewer:
+    """The operator at the `coop` command line acts with full rights."""
+    return Viewer(
+        id=0,
+        username="command-line",
+        display_name="command line",
+        role=Role.union_admin,
+        locale="",
+        scope=orgs.Scope(everything=True, can_manage=True),
+    )
+
+
+DEMO_LOGINS_KEY = "demo_logins"
+
+
+async def remember_demo_logins(logins: list[dict]) -> None:
+    """`coop demo` records its accounts so the sign-in page can list them."""
+    import json
+
+    async with db.transaction():
+        await StoredValue.delete().where(StoredValue.key == DEMO_LOGINS_KEY).run()
+        await StoredValue.insert(
+            StoredValue(key=DEMO_LOGINS_KEY, value=json.dumps(logins).encode())
+        ).run()
+
+
+async def demo_logins() -> list[dict]:
+    import json
+
+    row = (
+        await StoredValue.select(StoredValue.value)
+        .where(StoredValue.key == DEMO_LOGINS_KEY)
+        .first()
+        .run()
+    )
+    return json.loads(bytes(row["value"])) if row else []

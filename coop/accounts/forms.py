@@ -1,0 +1,33 @@
+"""Typed form input for user accounts."""
+
+from __future__ import annotations
+
+from litestar.datastructures import FormMultiDict
+
+from coop.accounts.domain import Role, UserInput
+from coop.forms import id_list
+from coop.validation import Msg, ValidationError, clean_text
+
+
+def user(data: FormMultiDict, *, creating: bool) -> UserInput:
+    errors: dict[str, Msg] = {}
+    username = clean_text(errors, "username", data.get("username"), max_length=50).lower()
+    display_name = clean_text(errors, "display_name", data.get("display_name"), max_length=100)
+    try:
+        role = Role(data.get("role", ""))
+    except ValueError:
+        errors["role"] = Msg("Choose a role.")
+        role = Role.judge
+    federation = data.get("federation_id", "")
+    result = UserInput(
+        username=username,
+        display_name=display_name,
+        role=role,
+        federation_id=int(federation) if federation.isdigit() else None,
+        cooperative_ids=id_list(data.getall("cooperative_ids", [])),
+        village_ids=id_list(data.getall("village_ids", [])),
+        password=data.get("password", "") if creating else None,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result

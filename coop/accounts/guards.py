@@ -1,0 +1,45 @@
+"""Who may reach a route. Scope (which records) is enforced in the domain queries."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+
+from coop.accounts.domain import Role, Viewer, viewer_for
+
+
+async def load_viewer(connection: ASGIConnection) -> Viewer | None:
+    """The signed-in user, loaded once per request."""
+    state = connection.scope.setdefault("state", {})
+    if "viewer" not in state:
+        user_id = connection.session.get("user_id") if "session" in connection.scope else None
+        state["viewer"] = await viewer_for(user_id) if isinstance(user_id, int) else None
+    return state["viewer"]
+
+
+async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if await load_viewer(connection) is None:
+        raise NotAuthorizedException
+
+
+def role_in(*roles: Role):
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        viewer = await load_viewer(connection)
+        if viewer is None:
+            raise NotAuthorizedException
+        if viewer.role not in roles:
+            raise PermissionDeniedException
+
+    return guard
+
+
+admin_only = role_in(Role.union_admin)
+organizers = role_in(Role.union_admin, Role.federation_organizer, Role.village_organizer)
+
+
+async def provide_viewer(request: Request) -> Viewer:
+    viewer = await load_viewer(request)
+    assert viewer is not None, "route needs the signed_in guard"
+    return viewer

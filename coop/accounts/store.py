@@ -1,0 +1,122 @@
+"""Litestar's Store interface on a table, so every worker and host shares sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.stores.base import NamespacedStore
+
+from coop import db
+from coop.accounts.tables import StoredValue
+
+ROTATE_SESSION = "coop.rotate_session"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _expiry(expires_in: int | dt.timedelta | None) -> dt.datetime | None:
+    if expires_in is None:
+        return None
+    seconds = expires_in.total_seconds() if isinstance(expires_in, dt.timedelta) else expires_in
+    return _now() + dt.timedelta(seconds=seconds)
+
+
+class DatabaseStore(NamespacedStore):
+    def __init__(self, namespace: str = "coop") -> None:
+        self.namespace = namespace
+
+    def with_namespace(self, namespace: str) -> DatabaseStore:
+        return DatabaseStore(f"{self.namespace}:{namespace}")
+
+    def _key(self, key: str) -> str:
+        return f"{self.namespace}:{key}"
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None):
+        data = value.encode() if isinstance(value, str) else value
+        full_key, expires_at = self._key(key), _expiry(expires_in)
+        async with db.transaction():
+            updated = (
+                await StoredValue.update(
+                    {StoredValue.value: data, StoredValue.expires_at: expires_at}
+                )
+                .where(StoredValue.key == full_key)
+                .returning(StoredValue.id)
+                .run()
+            )
+            if not updated:
+                await StoredValue.insert(
+                    StoredValue(key=full_key, value=data, expires_at=expires_at)
+                ).run()
+
+    async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
+        row = await StoredValue.select().where(StoredValue.key == self._key(key)).first().run()
+        if row is None:
+            return None
+        if row["expires_at"] is not None and row["expires_at"] <= _now():
+            await self.delete(key)
+            return None
+        if renew_for is not None and row["expires_at"] is not None:
+            await (
+                StoredValue.update({StoredValue.expires_at: _expiry(renew_for)})
+                .where(StoredValue.id == row["id"])
+                .run()
+            )
+        return bytes(row["value"])
+
+    async def delete(self, key: str) -> None:
+        await StoredValue.delete().where(StoredValue.key == self._key(key)).run()
+
+    async def delete_all(self) -> None:
+        await StoredValue.delete().where(StoredValue.key.like(f"{self.namespace}:%")).run()
+
+    async def delete_expired(self) -> None:
+        await StoredValue.delete().where(StoredValue.expires_at < _now()).run()
+
+    async def exists(self, key: str) -> bool:
+        return await self.get(key) is not None
+
+    async def expires_in(self, key: str) -> int | None:
+        row = (
+            await StoredValue.select(StoredValue.expires_at)
+            .where(StoredValue.key == self._key(key))
+            .first()
+            .run()
+        )
+        if row is None or row["expires_at"] is None:
+            return None
+        return max(0, int((row["expires_at"] - _now()).total_seconds()))
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Gives a fresh session ID at sign-in, so an ID planted before sign-in is worthless."""
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        state = connection.scope.setdefault("state", {})
+        if state.get(ROTATE_SESSION) is True:
+            state[ROTATE_SESSION] = self.generate_session_id()
+        return state.get(ROTATE_SESSION) or super().get_session_id(connection)
+
+    async def store_in_message(self, scope_session, message, connection) -> None:
+        await super().store_in_message(scope_session, message, connection)
+        old = connection.cookies.get(self.config.key)
+        if old and connection.scope.get("state", {}).get(ROTATE_SESSION) not in (None, old):
+            await self.delete(old, store=self.config.get_store_from_app(connection.scope["app"]))
+
+
+@dataclass
+class SessionConfig(ServerSideSessionConfig):
+    _backend_class: type[ServerSideSessionBackend] = field(
+        default=RotatingSessionBackend, init=False
+    )
+
+
+def rotate_session(connection: ASGIConnection) -> None:
+    connection.scope.setdefault("state", {})[ROTATE_SESSION] = True

@@ -1,0 +1,44 @@
+from enum import StrEnum
+
+from piccolo.columns import Boolean, Bytea, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from coop.orgs.tables import Cooperative, Union, Village
+
+
+class User(Table, tablename="app_user", help_text="A person who signs in."):
+    class Role(StrEnum):
+        union_admin = "union_admin"
+        federation_organizer = "federation_organizer"
+        village_organizer = "village_organizer"
+        judge = "judge"
+
+    username = Varchar(length=50, unique=True)
+    display_name = Varchar(length=100)
+    password_hash = Varchar(length=200)
+    role = Varchar(length=30, choices=Role)
+    is_active = Boolean(default=True)
+    locale = Varchar(length=10, default="", help_text="Chosen language; empty = browser's.")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    @classmethod
+    def get_readable(cls):
+        from piccolo.columns.readable import Readable
+
+        return Readable(template="%s", columns=[cls.username])
+
+
+class UserScope(Table, tablename="user_scope", help_text="One part of the tree a user works in."):
+    user = ForeignKey(User)
+    federation = ForeignKey(Union, on_delete=OnDelete.restrict, null=True, default=None)
+    cooperative = ForeignKey(Cooperative, on_delete=OnDelete.restrict, null=True, default=None)
+    village = ForeignKey(Village, on_delete=OnDelete.restrict, null=True, default=None)
+
+
+class StoredValue(
+    Table, tablename="stored_value", help_text="Sessions and throttles, shared by all workers."
+):
+    key = Varchar(length=255, unique=True)
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None, index=True)

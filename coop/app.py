@@ -1,0 +1,189 @@
+"""create_app(settings): the one place the web application is assembled."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from coop import db, i18n
+from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
+from coop.accounts.store import DatabaseStore, SessionConfig
+from coop.home.controllers import HomeController, healthz
+from coop.orgs.controllers import OrgController
+from coop.orgs.domain import LEVEL_NAMES
+from coop.settings import Settings
+from coop.validation import Forbidden, Msg, NotFound
+from coop.web import flash, page, stash_form, take_flashes
+
+STATIC_DIR = Path(__file__).parent.parent / "static"
+log = logging.getLogger("coop")
+
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def security_headers(app):
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS:
+                    headers[name.decode()] = value.decode()
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def locale_middleware(app):
+    """Every request speaks one language: the user's choice, the browser's, or Chinese."""
+
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        request = Request(scope)
+        token = i18n.current_locale.set(
+            i18n.negotiate(
+                request.cookies.get(LOCALE_COOKIE), request.headers.get("accept-language")
+            )
+        )
+        try:
+            await app(scope, receive, send)
+        finally:
+            i18n.current_locale.reset(token)
+
+    return middleware
+
+
+def error_page(request: Request, status_code: int, message: Msg) -> Response:
+    return page("error.html", status_code=status_code, message=message).to_asgi_response(
+        request.app, request
+    )
+
+
+def not_found(request: Request, _: Exception) -> Response:
+    return error_page(request, 404, Msg("There is nothing here, or it is not yours to see."))
+
+
+def forbidden(request: Request, _: Exception) -> Response:
+    return error_page(request, 403, Msg("Your role does not allow this."))
+
+
+async def not_signed_in(request: Request, _: Exception) -> Response:
+    """To the sign-in page; a form posted after the session ran out comes back filled in."""
+    if request.method == "POST":
+        stash_form(request, await request.form())
+        flash(request, Msg("Your session has ended. Sign in again; what you typed has been kept."))
+    target = (
+        request.url.path
+        if request.method == "POST"
+        else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    )
+    return Redirect(f"/login?next={quote(target)}", status_code=303)
+
+
+async def permission_denied(request: Request, error: PermissionDeniedException) -> Response:
+    if "CSRF" in (error.detail or "") and request.method == "POST":
+        # An old or missing form token: show the form again with what was typed.
+        stash_form(request, await request.form())
+        flash(request, Msg("This form had expired. Check it and send it again."))
+        return Redirect(request.url.path, status_code=303)
+    return forbidden(request, error)
+
+
+def http_error(request: Request, error: HTTPException) -> Response:
+    if error.status_code == 404:
+        return not_found(request, error)
+    if error.status_code >= 500:
+        return server_error(request, error)
+    return error_page(request, error.status_code, Msg("This request could not be handled."))
+
+
+def server_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return error_page(request, 500, Msg("Something went wrong on our side. Please try again."))
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    os.environ.setdefault("PICCOLO_CONF", "coop.piccolo_conf")
+    db.bind(db.engine_for(settings))
+    secret = settings.secrets()["secret_key"]
+    session_config = SessionConfig(
+        store="sessions",
+        key="coop_session",
+        max_age=settings.session_max_age,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+
+    async def startup() -> None:
+        await db.start(settings)
+
+    async def shutdown() -> None:
+        await db.stop(settings)
+
+    env = i18n.jinja_environment()
+    env.globals.update(
+        viewer_of=lambda request: request.scope.get("state", {}).get("viewer"),
+        flashes=take_flashes,
+        level_names=LEVEL_NAMES,
+    )
+    return Litestar(
+        route_handlers=[
+            SessionController,
+            UserController,
+            HomeController,
+            OrgController,
+            healthz,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        middleware=[security_headers, locale_middleware, session_config.middleware],
+        csrf_config=CSRFConfig(
+            secret=secret,
+            cookie_name="coop_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/healthz"],
+        ),
+        stores={"sessions": DatabaseStore("session")},
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        exception_handlers={
+            NotFound: not_found,
+            Forbidden: forbidden,
+            NotAuthorizedException: not_signed_in,
+            PermissionDeniedException: permission_denied,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        debug=settings.debug,
+    )

@@ -1,0 +1,40 @@
+"""The audit log: one table, written by every context, read by union admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coop.audit.tables import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, or a name for anonymous events (sign-in failures)."""
+
+    id: int | None
+    name: str
+
+
+async def record(
+    actor: Actor, action: str, record_type: str, record_id: object = "", detail: str = ""
+) -> None:
+    await AuditEntry.insert(
+        AuditEntry(
+            actor_id=actor.id,
+            actor_name=actor.name[:150],
+            action=action,
+            record_type=record_type,
+            record_id=str(record_id),
+            detail=detail,
+        )
+    ).run()
+
+
+async def recent(limit: int = 100, offset: int = 0) -> list[dict]:
+    return (
+        await AuditEntry.select()
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+        .run()
+    )

@@ -1,0 +1,210 @@
+"""The `coop` command: serve, migrate, demo, user, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sqlite3
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from coop import db
+from coop.settings import SECRETS_FILE, Settings
+
+DATABASE_IN_BACKUP = "coop.sqlite3"
+
+
+def _setup() -> Settings:
+    os.environ.setdefault("PICCOLO_CONF", "coop.piccolo_conf")
+    settings = Settings.from_env()
+    db.bind(db.engine_for(settings))
+    settings.secrets()
+    return settings
+
+
+async def _migrate(settings: Settings) -> None:
+    await db.start(settings)
+    await db.migrate()
+
+
+def cmd_migrate(args) -> None:
+    settings = _setup()
+    asyncio.run(_migrate(settings))
+    print(f"Migrations applied ({settings.engine_name}).")
+
+
+def cmd_demo(args) -> None:
+    from coop import demo
+
+    settings = _setup()
+
+    async def run():
+        await _migrate(settings)
+        await demo.load()
+
+    asyncio.run(run())
+    print("Demo data loaded. Sign in as demo-admin, demo-federation, demo-village or demo-judge")
+    print(f"with the password {demo.DEMO_PASSWORD}.")
+
+
+def cmd_serve(args) -> None:
+    import uvicorn
+
+    settings = _setup()
+    asyncio.run(_migrate(settings))  # once, before any worker starts
+    print(f"Coop Union on http://{args.host}:{args.port} ({settings.engine_name})", flush=True)
+    uvicorn.run(
+        "coop.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+        access_log=args.access_log,
+    )
+
+
+def _scope_ids(scopes: list[str]) -> dict:
+    """--scope federation=NAME|ID, cooperative=…, village=… into IDs."""
+    from coop.orgs.tables import Cooperative, Union, Village
+
+    tables = {"federation": Union, "cooperative": Cooperative, "village": Village}
+    found: dict[str, list[int]] = {"federation": [], "cooperative": [], "village": []}
+
+    async def lookup():
+        for item in scopes:
+            kind, _, value = item.partition("=")
+            table = tables.get(kind)
+            if table is None or not value:
+                sys.exit(f"--scope takes federation=…, cooperative=… or village=…, not {item!r}")
+            where = table.id == int(value) if value.isdigit() else table.name == value
+            rows = await table.select(table.id).where(where).run()
+            if len(rows) != 1:
+                sys.exit(f"{kind} {value!r}: {len(rows)} matches; give its number instead")
+            found[kind].append(rows[0]["id"])
+
+    asyncio.run(lookup())
+    return found
+
+
+def cmd_user_create(args) -> None:
+    from coop.accounts import domain as accounts
+    from coop.i18n import translate
+    from coop.validation import ValidationError
+
+    _setup()
+    password = os.environ.get("COOP_PASSWORD") or getpass.getpass("Password: ")
+    ids = _scope_ids(args.scope)
+    data = accounts.UserInput(
+        username=args.username.strip().lower(),
+        display_name=args.name or args.username,
+        role=accounts.Role(args.role),
+        federation_id=ids["federation"][0] if ids["federation"] else None,
+        cooperative_ids=ids["cooperative"],
+        village_ids=ids["village"],
+        password=password,
+    )
+    try:
+        user_id = asyncio.run(accounts.save_user(accounts.command_line_viewer(), data))
+    except ValidationError as error:
+        sys.exit("\n".join(f"{field}: {translate(msg)}" for field, msg in error.errors.items()))
+    print(f"User {data.username} created (id {user_id}).")
+
+
+def cmd_backup(args) -> None:
+    settings = _setup()
+    if settings.engine_name != "sqlite":
+        sys.exit("On PostgreSQL use pg_dump (see README); copy secrets.json beside it.")
+    out = Path(args.out).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / DATABASE_IN_BACKUP
+        source = sqlite3.connect(settings.sqlite_path, timeout=30)
+        target = sqlite3.connect(copy)
+        with target:
+            source.backup(target)  # SQLite's online backup: consistent while the app writes
+        source.close()
+        target.close()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(copy, DATABASE_IN_BACKUP)
+            archive.write(settings.secrets_path, SECRETS_FILE)
+    out.chmod(0o600)
+    print(f"Backup written to {out}.")
+
+
+def cmd_restore(args) -> None:
+    settings = _setup()
+    if settings.engine_name != "sqlite":
+        sys.exit("On PostgreSQL use pg_restore (see README).")
+    with zipfile.ZipFile(args.file) as archive:
+        names = set(archive.namelist())
+        if not {DATABASE_IN_BACKUP, SECRETS_FILE} <= names:
+            sys.exit(f"{args.file} is not a Coop Union backup.")
+        with tempfile.TemporaryDirectory(dir=settings.data_dir) as tmp:
+            archive.extractall(tmp, members=[DATABASE_IN_BACKUP, SECRETS_FILE])
+            check = sqlite3.connect(Path(tmp) / DATABASE_IN_BACKUP)
+            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                sys.exit("The database in this backup is damaged.")
+            check.close()
+            target = settings.sqlite_path
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            os.replace(Path(tmp) / DATABASE_IN_BACKUP, target)
+            os.replace(Path(tmp) / SECRETS_FILE, settings.secrets_path)
+    print(f"Restored {args.file} into {settings.data_dir}. Start the app again.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="coop", description="Coop Union")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations and serve the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
+    create = user.add_parser(
+        "create", help="create a user (password from COOP_PASSWORD or a prompt)"
+    )
+    create.add_argument("--username", required=True)
+    create.add_argument("--name", help="display name")
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=["union_admin", "federation_organizer", "village_organizer", "judge"],
+    )
+    create.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        metavar="KIND=NAME|ID",
+        help="federation=…, cooperative=… or village=…; repeat for several",
+    )
+    create.set_defaults(func=cmd_user_create)
+
+    backup = commands.add_parser("backup", help="copy the live SQLite database and secrets")
+    backup.add_argument("--out", required=True)
+    backup.set_defaults(func=cmd_backup)
+
+    restore = commands.add_parser("restore", help="put a backup back (stop the app first)")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

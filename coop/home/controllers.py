@@ -1,0 +1,57 @@
+"""The home page after signing in, the audit log, and the health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, get
+from litestar.di import Provide
+from litestar.params import FromQuery
+
+from coop import db
+from coop.accounts.domain import ROLE_NAMES, Viewer
+from coop.accounts.guards import admin_only, provide_viewer, signed_in
+from coop.audit import domain as audit
+from coop.orgs import domain as orgs
+from coop.orgs.tables import Union
+from coop.web import page
+
+AUDIT_PAGE_SIZE = 100
+
+
+class HomeController(Controller):
+    dependencies = {"viewer": Provide(provide_viewer)}
+
+    @get("/", name="home", guards=[signed_in])
+    async def home(self, viewer: Viewer) -> object:
+        scope = viewer.scope
+        return page(
+            "home/home.html",
+            federations=await orgs.unions_at_level(scope, Union.Level.federation),
+            cooperatives=await orgs.cooperatives(scope),
+            villages=await orgs.villages(scope),
+            role_name=ROLE_NAMES[viewer.role],
+            today=dt.date.today(),
+        )
+
+    @get("/audit", guards=[admin_only])
+    async def audit_log(self, offset: FromQuery[int] = 0) -> object:
+        offset = max(0, offset)
+        entries = await audit.recent(AUDIT_PAGE_SIZE + 1, offset)
+        return page(
+            "home/audit.html",
+            entries=entries[:AUDIT_PAGE_SIZE],
+            offset=offset,
+            next_offset=offset + AUDIT_PAGE_SIZE if len(entries) > AUDIT_PAGE_SIZE else None,
+        )
+
+
+@get("/healthz")
+async def healthz() -> dict:
+    pending = await db.pending_migrations()
+    return {
+        "status": "ok",
+        "engine": "sqlite" if db.is_sqlite() else "postgresql",
+        "migrations_current": not pending,
+        "pending_migrations": [f"{app}:{migration}" for app, migration in pending],
+    }

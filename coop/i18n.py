@@ -1,0 +1,133 @@
+"""Languages: choosing one per request, loading Babel catalogs, the Jinja environment.
+
+zh_CN is the default and complete; en is complete too. Catalogs are compiled
+from the .po files in memory at start-up, so there is no .mo build step to forget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from contextvars import ContextVar
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from coop.validation import Msg
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+TIME_ZONE = "Asia/Shanghai"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+def normalise(tag: str | None) -> str | None:
+    """Map a language tag (zh, zh-CN, zh_Hans_CN, en-GB…) to one of LOCALES."""
+    if not tag:
+        return None
+    parts = tag.strip().replace("_", "-").lower().split("-")
+    if parts[0] == "zh":
+        # Traditional-script tags are still better served by zh_CN than by English.
+        return "zh_CN"
+    if parts[0] == "en":
+        return "en"
+    return None
+
+
+def negotiate(chosen: str | None, accept_language: str | None) -> str:
+    """The user's choice, else the best Accept-Language match, else zh_CN."""
+    if normalise(chosen):
+        return normalise(chosen)  # type: ignore[return-value]
+    weighted = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, position, tag))
+    for _, _, tag in sorted(weighted):
+        if locale := normalise(tag):
+            return locale
+    return DEFAULT_LOCALE
+
+
+@functools.cache
+def translations(locale: str) -> Translations:
+    with open(LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale.get()).ngettext(singular, plural, n)
+
+
+def translate(message: Msg | str) -> str:
+    """Translate a domain message (with its parameters) into the current language."""
+    if isinstance(message, Msg):
+        return gettext(message.text).format(**message.params)
+    return gettext(message)
+
+
+def babel_locale() -> Locale:
+    return Locale.parse(current_locale.get())
+
+
+def format_day(value: dt.date | None, style: str = "medium") -> str:
+    return format_date(value, format=style, locale=babel_locale()) if value else ""
+
+
+def format_moment(value: dt.datetime | None, style: str = "medium") -> str:
+    if not value:
+        return ""
+    return format_datetime(value, format=style, tzinfo=TIME_ZONE, locale=babel_locale())
+
+
+def format_number(value) -> str:
+    return format_decimal(value, locale=babel_locale())
+
+
+def options(rows: list[dict], label: str = "name") -> list[tuple]:
+    """Rows as (id, label) pairs for a <select>."""
+    return [(row["id"], row[label]) for row in rows]
+
+
+@functools.cache
+def jinja_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        t=translate, day=format_day, moment=format_moment, number=format_number, options=options
+    )
+    env.globals.update(
+        LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES, current_locale=current_locale.get
+    )
+    return env

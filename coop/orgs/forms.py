@@ -1,0 +1,67 @@
+"""Typed form input for federations, villages and cooperatives."""
+
+from __future__ import annotations
+
+from litestar.datastructures import FormMultiDict
+
+from coop.forms import choice_id, optional_date
+from coop.orgs.domain import (
+    NAME_MAX,
+    PRODUCTS_MAX,
+    CooperativeInput,
+    FederationInput,
+    VillageInput,
+    split_products,
+)
+from coop.validation import Msg, ValidationError, clean_text
+
+
+def federation(data: FormMultiDict) -> FederationInput:
+    errors: dict[str, Msg] = {}
+    result = FederationInput(
+        name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
+        town_id=choice_id(
+            errors, "town_id", data.get("town_id"), Msg("Choose a town from the list.")
+        ),
+        founded_on=optional_date(errors, "founded_on", data.get("founded_on")),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def village(data: FormMultiDict) -> VillageInput:
+    errors: dict[str, Msg] = {}
+    result = VillageInput(
+        name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
+        town_id=choice_id(
+            errors, "town_id", data.get("town_id"), Msg("Choose a town from the list.")
+        ),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def cooperative(data: FormMultiDict) -> CooperativeInput:
+    errors: dict[str, Msg] = {}
+    result = CooperativeInput(
+        name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
+        federation_id=choice_id(
+            errors,
+            "federation_id",
+            data.get("federation_id"),
+            Msg("Choose a federation from the list."),
+        ),
+        village_id=choice_id(
+            errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
+        ),
+        products=split_products(
+            clean_text(
+                errors, "products", data.get("products"), max_length=PRODUCTS_MAX, required=False
+            )
+        ),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result

@@ -1,0 +1,65 @@
+"""One settings object, read from COOP_* environment variables."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+SECRETS_FILE = "secrets.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str = ""
+    secure_cookies: bool = False
+    debug: bool = False
+    session_max_age: int = 12 * 3600
+    # A connection pool is bound to one event loop; tests run handlers and
+    # fixtures on different loops, so they turn it off.
+    db_pool: bool = True
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        values = dict(
+            data_dir=Path(env.get("COOP_DATA_DIR", "instance")).resolve(),
+            database_url=env.get("COOP_DATABASE_URL", ""),
+            secure_cookies=env.get("COOP_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            debug=env.get("COOP_DEBUG", "") in ("1", "true", "yes"),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def engine_name(self) -> str:
+        return "postgresql" if self.database_url.startswith("postgres") else "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///")).resolve()
+        return self.data_dir / "coop.sqlite3"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.data_dir / SECRETS_FILE
+
+    def secrets(self) -> dict[str, str]:
+        """Instance secrets, generated into the data folder on first use."""
+        path = self.secrets_path
+        if path.exists():
+            return json.loads(path.read_text())
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        values = {"secret_key": secrets.token_urlsafe(48)}
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(values))
+        tmp.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # link, not rename: when two workers start at once, one wins
+        tmp.unlink()
+        return json.loads(path.read_text())

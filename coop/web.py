@@ -1,0 +1,108 @@
+"""Small helpers every controller shares: rendering, redirects, form round-trips."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import FormMultiDict
+from litestar.response import Redirect, Template
+
+from coop.validation import Msg, ValidationError
+
+STASHED_FORM = "stashed_form"
+# Never carried through a stashed form: secrets, and the token of the old form.
+UNSTASHED_FIELDS = {"_csrf_token", "password", "password_confirm"}
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go to after signing in; anything else goes home."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def redirect(request: Request, url: str) -> Response:
+    """303 after a plain POST; HX-Redirect after an htmx one, so htmx loads the whole page."""
+    if is_htmx(request):
+        return Response(content="", status_code=200, headers={"HX-Redirect": url})
+    return Redirect(path=url, status_code=303)
+
+
+def page(template: str, *, status_code: int = 200, **context) -> Template:
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+def flash(request: Request, message: Msg) -> None:
+    request.session.setdefault("flash", []).append([message.text, message.params])
+
+
+def take_flashes(request: Request) -> list[Msg]:
+    if "session" not in request.scope or not request.session.get("flash"):
+        return []
+    return [Msg(text, **params) for text, params in request.session.pop("flash")]
+
+
+async def form_values(request: Request) -> FormMultiDict:
+    return await request.form()
+
+
+def stash_form(request: Request, values: FormMultiDict) -> None:
+    """Keep what was typed in a form that could not be accepted (expired session or token)."""
+    kept = {k: values.getall(k) for k in values if k not in UNSTASHED_FIELDS}
+    request.session[STASHED_FORM] = {"path": request.url.path, "values": kept}
+
+
+def take_stashed_form(request: Request) -> dict[str, list[str]] | None:
+    """What was typed into the form at this path before it bounced, if anything."""
+    if "session" not in request.scope:
+        return None
+    stashed = request.session.get(STASHED_FORM)
+    if not stashed or stashed["path"] != request.url.path:
+        return None
+    request.session.pop(STASHED_FORM)
+    return stashed["values"]
+
+
+class FormState:
+    """The values shown in a form, its errors, and whether it came back after a bounce."""
+
+    def __init__(self, values: dict | None = None, errors: dict[str, Msg] | None = None):
+        self.values = {k: v for k, v in (values or {}).items()}
+        self.errors = errors or {}
+
+    @classmethod
+    def from_multidict(cls, data: FormMultiDict | dict[str, list[str]], errors=None) -> FormState:
+        getall = data.getall if isinstance(data, FormMultiDict) else data.get
+        keys = list(data)
+        values = {k: (getall(k) if len(getall(k)) > 1 else getall(k)[0]) for k in keys}
+        return cls({k: v for k, v in values.items() if k not in UNSTASHED_FIELDS}, errors)
+
+    def get(self, name: str, default="") -> str:
+        value = self.values.get(name, default)
+        return value[0] if isinstance(value, list) and value else value
+
+    def getlist(self, name: str) -> list[str]:
+        value = self.values.get(name, [])
+        return value if isinstance(value, list) else [value]
+
+
+async def form_or_stash(request: Request, initial: dict) -> FormState:
+    stashed = take_stashed_form(request)
+    if stashed is not None:
+        return FormState.from_multidict(stashed)
+    return FormState(initial)
+
+
+def invalid(template: str, data: FormMultiDict, error: ValidationError, **context) -> Template:
+    """The form again, with what was typed and a message next to each bad field."""
+    return page(
+        template, status_code=422, form=FormState.from_multidict(data, error.errors), **context
+    )
