@@ -25,7 +25,7 @@ from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
 from coop.settings import Settings
 from coop.validation import Forbidden, Msg, NotFound
-from coop.web import flash, page, stash_form, take_flashes
+from coop.web import flash, page, parsed_form, stash_form, take_flashes
 
 STATIC_DIR = Path(__file__).parent.parent / "static"
 log = logging.getLogger("coop")
@@ -81,7 +81,7 @@ def locale_middleware(app):
 
 def error_page(request: Request, status_code: int, message: Msg) -> Response:
     return page("error.html", status_code=status_code, message=message).to_asgi_response(
-        request.app, request
+        request=request
     )
 
 
@@ -93,10 +93,9 @@ def forbidden(request: Request, _: Exception) -> Response:
     return error_page(request, 403, Msg("Your role does not allow this."))
 
 
-async def not_signed_in(request: Request, _: Exception) -> Response:
+def not_signed_in(request: Request, _: Exception) -> Response:
     """To the sign-in page; a form posted after the session ran out comes back filled in."""
-    if request.method == "POST":
-        stash_form(request, await request.form())
+    if request.method == "POST":  # the guard has stashed the form
         flash(request, Msg("Your session has ended. Sign in again; what you typed has been kept."))
     target = (
         request.url.path
@@ -106,10 +105,10 @@ async def not_signed_in(request: Request, _: Exception) -> Response:
     return Redirect(f"/login?next={quote(target)}", status_code=303)
 
 
-async def permission_denied(request: Request, error: PermissionDeniedException) -> Response:
+def permission_denied(request: Request, error: PermissionDeniedException) -> Response:
     if "CSRF" in (error.detail or "") and request.method == "POST":
         # An old or missing form token: show the form again with what was typed.
-        stash_form(request, await request.form())
+        stash_form(request, parsed_form(request))
         flash(request, Msg("This form had expired. Check it and send it again."))
         return Redirect(request.url.path, status_code=303)
     return forbidden(request, error)

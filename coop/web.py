@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
+from litestar.utils.scope.state import ScopeState as ConnectionState
 from litestar.response import Redirect, Template
 
 from coop.validation import Msg, ValidationError
@@ -58,6 +59,12 @@ def stash_form(request: Request, values: FormMultiDict) -> None:
     """Keep what was typed in a form that could not be accepted (expired session or token)."""
     kept = {k: values.getall(k) for k in values if k not in UNSTASHED_FIELDS}
     request.session[STASHED_FORM] = {"path": request.url.path, "values": kept}
+
+
+def parsed_form(request: Request) -> FormMultiDict:
+    """The form body already parsed by the CSRF check, for sync exception handlers."""
+    form = ConnectionState.from_scope(request.scope).form
+    return FormMultiDict.from_form_data(form if isinstance(form, dict) else {})
 
 
 def take_stashed_form(request: Request) -> dict[str, list[str]] | None:

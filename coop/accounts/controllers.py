@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
 from coop.accounts import domain, forms
@@ -94,7 +94,7 @@ class UserController(Controller):
     dependencies = {"viewer": Provide(provide_viewer)}
 
     @get("/", name="users")
-    async def list(self, viewer: Viewer) -> object:
+    async def list(self, viewer: NamedDependency[Viewer]) -> object:
         return page(
             "accounts/list.html",
             users=await domain.list_users(viewer),
@@ -107,7 +107,7 @@ class UserController(Controller):
         return page("accounts/form.html", form=form, user=None, **await _scope_choices())
 
     @post("/new")
-    async def create(self, request: Request, viewer: Viewer) -> object:
+    async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
             user_id = await domain.save_user(viewer, forms.user(data, creating=True))
@@ -117,13 +117,17 @@ class UserController(Controller):
         return redirect(request, f"/accounts/users/{user_id}")
 
     @get("/{user_id:int}")
-    async def edit_form(self, request: Request, viewer: Viewer, user_id: FromPath[int]) -> object:
+    async def edit_form(
+        self, request: Request, viewer: NamedDependency[Viewer], user_id: FromPath[int]
+    ) -> object:
         user = await domain.get_user(viewer, user_id)
         form = await form_or_stash(request, {**user, "role": user["role"]})
         return page("accounts/form.html", form=form, user=user, **await _scope_choices())
 
     @post("/{user_id:int}")
-    async def update(self, request: Request, viewer: Viewer, user_id: FromPath[int]) -> object:
+    async def update(
+        self, request: Request, viewer: NamedDependency[Viewer], user_id: FromPath[int]
+    ) -> object:
         user = await domain.get_user(viewer, user_id)
         data = await request.form()
         try:
@@ -134,7 +138,9 @@ class UserController(Controller):
         return redirect(request, f"/accounts/users/{user_id}")
 
     @post("/{user_id:int}/active")
-    async def set_active(self, request: Request, viewer: Viewer, user_id: FromPath[int]) -> object:
+    async def set_active(
+        self, request: Request, viewer: NamedDependency[Viewer], user_id: FromPath[int]
+    ) -> object:
         data = await request.form()
         try:
             await domain.set_active(viewer, user_id, data.get("active") == "1")
@@ -145,7 +151,7 @@ class UserController(Controller):
 
     @post("/{user_id:int}/password")
     async def reset_password(
-        self, request: Request, viewer: Viewer, user_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], user_id: FromPath[int]
     ) -> object:
         user = await domain.get_user(viewer, user_id)
         data = await request.form()

@@ -8,6 +8,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 
 from coop.accounts.domain import Role, Viewer, viewer_for
+from coop.web import stash_form
 
 
 async def load_viewer(connection: ASGIConnection) -> Viewer | None:
@@ -19,16 +20,24 @@ async def load_viewer(connection: ASGIConnection) -> Viewer | None:
     return state["viewer"]
 
 
-async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    if await load_viewer(connection) is None:
+async def _require_viewer(connection: ASGIConnection) -> Viewer:
+    viewer = await load_viewer(connection)
+    if viewer is None:
+        if connection.scope.get("method") == "POST":
+            # The session ran out mid-form: keep what was typed for after sign-in.
+            request = Request(connection.scope, connection.receive)
+            stash_form(request, await request.form())
         raise NotAuthorizedException
+    return viewer
+
+
+async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    await _require_viewer(connection)
 
 
 def role_in(*roles: Role):
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        viewer = await load_viewer(connection)
-        if viewer is None:
-            raise NotAuthorizedException
+        viewer = await _require_viewer(connection)
         if viewer.role not in roles:
             raise PermissionDeniedException
 

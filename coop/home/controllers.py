@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Controller, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from coop import db
@@ -23,7 +23,7 @@ class HomeController(Controller):
     dependencies = {"viewer": Provide(provide_viewer)}
 
     @get("/", name="home", guards=[signed_in])
-    async def home(self, viewer: Viewer) -> object:
+    async def home(self, viewer: NamedDependency[Viewer]) -> object:
         scope = viewer.scope
         return page(
             "home/home.html",

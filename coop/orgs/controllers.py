@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
 from coop.accounts.domain import Viewer
@@ -14,11 +14,11 @@ from coop.validation import Msg, ValidationError
 from coop.web import flash, form_or_stash, invalid, page, redirect
 
 
-async def _federation_choices(viewer: Viewer) -> dict:
+async def _federation_choices(viewer: NamedDependency[Viewer]) -> dict:
     return {"towns": await domain.manageable_towns(viewer.scope)}
 
 
-async def _cooperative_choices(viewer: Viewer) -> dict:
+async def _cooperative_choices(viewer: NamedDependency[Viewer]) -> dict:
     towns = {t["id"] for t in await domain.manageable_towns(viewer.scope)}
     villages = [v for v in await domain.villages(viewer.scope) if v["town"] in towns]
     return {"federations": await domain.manageable_federations(viewer.scope), "villages": villages}
@@ -30,11 +30,11 @@ class OrgController(Controller):
     dependencies = {"viewer": Provide(provide_viewer)}
 
     @get("/", name="orgs")
-    async def tree(self, viewer: Viewer) -> object:
+    async def tree(self, viewer: NamedDependency[Viewer]) -> object:
         return page("orgs/tree.html", roots=await domain.tree(viewer.scope))
 
     @get("/unions/{union_id:int}")
-    async def union(self, viewer: Viewer, union_id: FromPath[int]) -> object:
+    async def union(self, viewer: NamedDependency[Viewer], union_id: FromPath[int]) -> object:
         union = await domain.get_union(viewer.scope, union_id)
         node = _find(await domain.tree(viewer.scope), union_id)
         return page(
@@ -53,7 +53,7 @@ class OrgController(Controller):
 
     @get("/federations/new")
     async def new_federation(
-        self, request: Request, viewer: Viewer, town: FromQuery[int] = 0
+        self, request: Request, viewer: NamedDependency[Viewer], town: FromQuery[int] = 0
     ) -> object:
         form = await form_or_stash(request, {"town_id": town})
         return page(
@@ -64,7 +64,7 @@ class OrgController(Controller):
         )
 
     @post("/federations/new")
-    async def create_federation(self, request: Request, viewer: Viewer) -> object:
+    async def create_federation(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
             federation_id = await domain.save_federation(
@@ -83,7 +83,7 @@ class OrgController(Controller):
 
     @get("/federations/{federation_id:int}/edit")
     async def edit_federation(
-        self, request: Request, viewer: Viewer, federation_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
         federation = await domain.get_union(viewer.scope, federation_id)
         initial = {
@@ -101,7 +101,7 @@ class OrgController(Controller):
 
     @post("/federations/{federation_id:int}/edit")
     async def update_federation(
-        self, request: Request, viewer: Viewer, federation_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
         federation = await domain.get_union(viewer.scope, federation_id)
         data = await request.form()
@@ -123,7 +123,7 @@ class OrgController(Controller):
     # --- villages
 
     @get("/villages/{village_id:int}")
-    async def village(self, viewer: Viewer, village_id: FromPath[int]) -> object:
+    async def village(self, viewer: NamedDependency[Viewer], village_id: FromPath[int]) -> object:
         village = await domain.get_village(viewer.scope, village_id)
         cooperatives = [
             c for c in await domain.cooperatives(viewer.scope) if c["village"] == village_id
@@ -139,7 +139,7 @@ class OrgController(Controller):
 
     @get("/villages/new")
     async def new_village(
-        self, request: Request, viewer: Viewer, town: FromQuery[int] = 0
+        self, request: Request, viewer: NamedDependency[Viewer], town: FromQuery[int] = 0
     ) -> object:
         form = await form_or_stash(request, {"town_id": town})
         return page(
@@ -147,7 +147,7 @@ class OrgController(Controller):
         )
 
     @post("/villages/new")
-    async def create_village(self, request: Request, viewer: Viewer) -> object:
+    async def create_village(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
             village_id = await domain.save_village(viewer.scope, viewer.actor, forms.village(data))
@@ -164,7 +164,7 @@ class OrgController(Controller):
 
     @get("/villages/{village_id:int}/edit")
     async def edit_village(
-        self, request: Request, viewer: Viewer, village_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], village_id: FromPath[int]
     ) -> object:
         village = await domain.get_village(viewer.scope, village_id)
         form = await form_or_stash(request, {"name": village["name"], "town_id": village["town"]})
@@ -177,7 +177,7 @@ class OrgController(Controller):
 
     @post("/villages/{village_id:int}/edit")
     async def update_village(
-        self, request: Request, viewer: Viewer, village_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], village_id: FromPath[int]
     ) -> object:
         village = await domain.get_village(viewer.scope, village_id)
         data = await request.form()
@@ -197,7 +197,9 @@ class OrgController(Controller):
     # --- cooperatives
 
     @get("/cooperatives/{cooperative_id:int}")
-    async def cooperative(self, viewer: Viewer, cooperative_id: FromPath[int]) -> object:
+    async def cooperative(
+        self, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
+    ) -> object:
         cooperative = await domain.get_cooperative(viewer.scope, cooperative_id)
         federations = {f["id"] for f in await domain.manageable_federations(viewer.scope)}
         return page(
@@ -209,7 +211,7 @@ class OrgController(Controller):
 
     @get("/cooperatives/new")
     async def new_cooperative(
-        self, request: Request, viewer: Viewer, federation: FromQuery[int] = 0
+        self, request: Request, viewer: NamedDependency[Viewer], federation: FromQuery[int] = 0
     ) -> object:
         form = await form_or_stash(request, {"federation_id": federation})
         return page(
@@ -220,7 +222,7 @@ class OrgController(Controller):
         )
 
     @post("/cooperatives/new")
-    async def create_cooperative(self, request: Request, viewer: Viewer) -> object:
+    async def create_cooperative(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
             cooperative_id = await domain.save_cooperative(
@@ -239,7 +241,7 @@ class OrgController(Controller):
 
     @get("/cooperatives/{cooperative_id:int}/edit")
     async def edit_cooperative(
-        self, request: Request, viewer: Viewer, cooperative_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
     ) -> object:
         cooperative = await domain.get_cooperative(viewer.scope, cooperative_id)
         initial = {
@@ -258,7 +260,7 @@ class OrgController(Controller):
 
     @post("/cooperatives/{cooperative_id:int}/edit")
     async def update_cooperative(
-        self, request: Request, viewer: Viewer, cooperative_id: FromPath[int]
+        self, request: Request, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
     ) -> object:
         cooperative = await domain.get_cooperative(viewer.scope, cooperative_id)
         data = await request.form()

@@ -1,0 +1,120 @@
+"""Factories: real rows in the real database, made through the domain functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from httpx import Response
+
+from coop.accounts import domain as accounts
+from coop.audit.domain import Actor
+from coop.orgs import domain as orgs
+from coop.orgs.tables import Union
+
+PASSWORD = "correct horse 42"
+ACTOR = Actor(None, "tests")
+EVERYTHING = orgs.Scope(everything=True, can_manage=True)
+
+
+@dataclass
+class Tree:
+    """Two towns, each with one federation, villages and cooperatives."""
+
+    district: int
+    town: int
+    federation: int
+    village: int
+    cooperative: int
+    other_village: int
+    other_cooperative: int  # same federation, another village
+    far_town: int
+    far_federation: int
+    far_village: int
+    far_cooperative: int  # another town's federation
+
+
+async def make_tree() -> Tree:
+    district = await orgs.create_union(ACTOR, "巴南区总工会", Union.Level.district, None)
+    town = await orgs.create_union(ACTOR, "姜家镇总工会", Union.Level.town, district)
+    federation = await orgs.save_federation(
+        EVERYTHING, ACTOR, orgs.FederationInput("“姜家黑”产业工会联合会", town, dt.date(2022, 6, 1))
+    )
+    village = await orgs.save_village(EVERYTHING, ACTOR, orgs.VillageInput("蔡家寺村", town))
+    other_village = await orgs.save_village(EVERYTHING, ACTOR, orgs.VillageInput("文石村", town))
+    cooperative = await orgs.save_cooperative(
+        EVERYTHING, ACTOR,
+        orgs.CooperativeInput("蔡家寺村“黑黑黑”合作社", federation, village, ["黑猪", "黑玉米", "黑豆", "黑米"]),
+    )
+    other_cooperative = await orgs.save_cooperative(
+        EVERYTHING, ACTOR, orgs.CooperativeInput("文石村蔬菜专业合作社", federation, other_village, ["辣椒"])
+    )
+    far_town = await orgs.create_union(ACTOR, "界石镇总工会", Union.Level.town, district)
+    far_federation = await orgs.save_federation(
+        EVERYTHING, ACTOR, orgs.FederationInput("“界石果蔬”产业工会联合会", far_town)
+    )
+    far_village = await orgs.save_village(EVERYTHING, ACTOR, orgs.VillageInput("桂花村", far_town))
+    far_cooperative = await orgs.save_cooperative(
+        EVERYTHING, ACTOR, orgs.CooperativeInput("桂花村果蔬合作社", far_federation, far_village, ["枇杷"])
+    )
+    return Tree(
+        district, town, federation, village, cooperative, other_village, other_cooperative,
+        far_town, far_federation, far_village, far_cooperative,
+    )
+
+
+async def make_user(
+    username: str,
+    role: accounts.Role,
+    *,
+    federation_id: int | None = None,
+    cooperative_ids: list[int] | None = None,
+    village_ids: list[int] | None = None,
+) -> int:
+    return await accounts.save_user(
+        accounts.command_line_viewer(),
+        accounts.UserInput(
+            username=username,
+            display_name=username.title(),
+            role=role,
+            federation_id=federation_id,
+            cooperative_ids=cooperative_ids or [],
+            village_ids=village_ids or [],
+            password=PASSWORD,
+        ),
+    )
+
+
+async def make_role_users(tree: Tree) -> dict[str, int]:
+    """One user per role: admin, federation organizer, village organizer, judge."""
+    return {
+        "admin": await make_user("admin", accounts.Role.union_admin),
+        "federation": await make_user(
+            "federation", accounts.Role.federation_organizer, federation_id=tree.federation
+        ),
+        "village": await make_user(
+            "village", accounts.Role.village_organizer, cooperative_ids=[tree.cooperative]
+        ),
+        "judge": await make_user("judge", accounts.Role.judge),
+    }
+
+
+def csrf_token(page: Response) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert match, "page has no form token"
+    return match.group(1)
+
+
+async def sign_in(client, username: str, password: str = PASSWORD) -> Response:
+    page = await client.get("/login")
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": csrf_token(page)},
+    )
+
+
+async def post_form(client, url: str, data: dict, form_url: str | None = None) -> Response:
+    """Open the form page (for its token), then post it, as a browser would."""
+    page = await client.get(form_url or url)
+    return await client.post(url, data={**data, "_csrf_token": csrf_token(page)}, follow_redirects=False)

@@ -1,0 +1,28 @@
+from tests.factories import make_role_users, make_tree, sign_in
+
+
+async def test_healthz_names_engine_and_current_migrations(client, settings):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "engine": settings.engine_name,
+        "migrations_current": True,
+        "pending_migrations": [],
+    }
+
+
+async def test_home_redirects_to_sign_in_when_signed_out(client):
+    response = await client.get("/", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/login?next=/")
+
+
+async def test_village_organizer_home_lists_only_their_cooperative(client):
+    tree = await make_tree()
+    await make_role_users(tree)
+    await sign_in(client, "village")
+    page = await client.get("/")
+    assert page.status_code == 200
+    assert "蔡家寺村“黑黑黑”合作社" in page.text
+    assert "文石村蔬菜专业合作社" not in page.text
+    assert "桂花村果蔬合作社" not in page.text
