@@ -25,7 +25,7 @@ from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
 from coop.settings import Settings
 from coop.validation import Forbidden, Msg, NotFound
-from coop.web import flash, page, parsed_form, stash_form, take_flashes
+from coop.web import flash, page, parsed_form, redirect, stash_form, take_flashes
 
 STATIC_DIR = Path(__file__).parent.parent / "static"
 log = logging.getLogger("coop")
@@ -79,10 +79,30 @@ def locale_middleware(app):
     return middleware
 
 
+def csrf_recovery(app):
+    """A form with an old or missing token comes back with what was typed and a message.
+
+    Litestar's CSRF check runs inside the session middleware and outside the
+    route's exception handlers, so this sits between them to reach the session.
+    """
+
+    async def middleware(scope, receive, send):
+        try:
+            await app(scope, receive, send)
+        except PermissionDeniedException as error:
+            if scope["type"] != "http" or scope["method"] != "POST" or "CSRF" not in error.detail:
+                raise
+            request = Request(scope)
+            stash_form(request, parsed_form(request))
+            flash(request, Msg("This form had expired. Check it and send it again."))
+            response = redirect(request, request.url.path)
+            await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+
+    return middleware
+
+
 def error_page(request: Request, status_code: int, message: Msg) -> Response:
-    return page("error.html", status_code=status_code, message=message).to_asgi_response(
-        request=request
-    )
+    return page("error.html", status_code=status_code, message=message)
 
 
 def not_found(request: Request, _: Exception) -> Response:
@@ -103,15 +123,6 @@ def not_signed_in(request: Request, _: Exception) -> Response:
         else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     )
     return Redirect(f"/login?next={quote(target)}", status_code=303)
-
-
-def permission_denied(request: Request, error: PermissionDeniedException) -> Response:
-    if "CSRF" in (error.detail or "") and request.method == "POST":
-        # An old or missing form token: show the form again with what was typed.
-        stash_form(request, parsed_form(request))
-        flash(request, Msg("This form had expired. Check it and send it again."))
-        return Redirect(request.url.path, status_code=303)
-    return forbidden(request, error)
 
 
 def http_error(request: Request, error: HTTPException) -> Response:
@@ -162,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        middleware=[security_headers, locale_middleware, session_config.middleware],
+        middleware=[security_headers, locale_middleware, session_config.middleware, csrf_recovery],
         csrf_config=CSRFConfig(
             secret=secret,
             cookie_name="coop_csrf",
@@ -178,11 +189,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFound: not_found,
             Forbidden: forbidden,
             NotAuthorizedException: not_signed_in,
-            PermissionDeniedException: permission_denied,
+            PermissionDeniedException: forbidden,
             HTTPException: http_error,
             Exception: server_error,
         },
         on_startup=[startup],
         on_shutdown=[shutdown],
+        openapi_config=None,  # HTML pages only; the JSON API brings its own schema
         debug=settings.debug,
     )

@@ -84,7 +84,9 @@ def _scope_ids(scopes: list[str]) -> dict:
                 sys.exit(f"--scope takes federation=…, cooperative=… or village=…, not {item!r}")
             where = table.id == int(value) if value.isdigit() else table.name == value
             rows = await table.select(table.id).where(where).run()
-            if len(rows) != 1:
+            if not rows:
+                sys.exit(f"No {kind} {value!r}.")
+            if len(rows) > 1:
                 sys.exit(f"{kind} {value!r}: {len(rows)} matches; give its number instead")
             found[kind].append(rows[0]["id"])
 
@@ -140,16 +142,27 @@ def cmd_restore(args) -> None:
     settings = _setup()
     if settings.engine_name != "sqlite":
         sys.exit("On PostgreSQL use pg_restore (see README).")
-    with zipfile.ZipFile(args.file) as archive:
+    try:
+        archive = zipfile.ZipFile(args.file)
+    except zipfile.BadZipFile:
+        sys.exit(f"{args.file} is not a Coop Union backup.")
+    except OSError as error:
+        sys.exit(f"Cannot read {args.file}: {error.strerror or error}.")
+    with archive:
         names = set(archive.namelist())
         if not {DATABASE_IN_BACKUP, SECRETS_FILE} <= names:
             sys.exit(f"{args.file} is not a Coop Union backup.")
         with tempfile.TemporaryDirectory(dir=settings.data_dir) as tmp:
             archive.extractall(tmp, members=[DATABASE_IN_BACKUP, SECRETS_FILE])
             check = sqlite3.connect(Path(tmp) / DATABASE_IN_BACKUP)
-            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            try:
+                healthy = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            except sqlite3.DatabaseError:  # not an SQLite file at all
+                healthy = False
+            finally:
+                check.close()
+            if not healthy:
                 sys.exit("The database in this backup is damaged.")
-            check.close()
             target = settings.sqlite_path
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)

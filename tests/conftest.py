@@ -60,7 +60,7 @@ async def _empty_postgres_tables() -> None:
     await db.engine().run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def settings(migrated_database, tmp_path) -> Settings:
     if POSTGRES_URL:
         settings = _settings(tmp_path, POSTGRES_URL)

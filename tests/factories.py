@@ -44,11 +44,16 @@ async def make_tree() -> Tree:
     village = await orgs.save_village(EVERYTHING, ACTOR, orgs.VillageInput("蔡家寺村", town))
     other_village = await orgs.save_village(EVERYTHING, ACTOR, orgs.VillageInput("文石村", town))
     cooperative = await orgs.save_cooperative(
-        EVERYTHING, ACTOR,
-        orgs.CooperativeInput("蔡家寺村“黑黑黑”合作社", federation, village, ["黑猪", "黑玉米", "黑豆", "黑米"]),
+        EVERYTHING,
+        ACTOR,
+        orgs.CooperativeInput(
+            "蔡家寺村“黑黑黑”合作社", federation, village, ["黑猪", "黑玉米", "黑豆", "黑米"]
+        ),
     )
     other_cooperative = await orgs.save_cooperative(
-        EVERYTHING, ACTOR, orgs.CooperativeInput("文石村蔬菜专业合作社", federation, other_village, ["辣椒"])
+        EVERYTHING,
+        ACTOR,
+        orgs.CooperativeInput("文石村蔬菜专业合作社", federation, other_village, ["辣椒"]),
     )
     far_town = await orgs.create_union(ACTOR, "界石镇总工会", Union.Level.town, district)
     far_federation = await orgs.save_federation(
@@ -56,11 +61,22 @@ async def make_tree() -> Tree:
     )
     far_village = await orgs.save_village(EVERYTHING, ACTOR, orgs.VillageInput("桂花村", far_town))
     far_cooperative = await orgs.save_cooperative(
-        EVERYTHING, ACTOR, orgs.CooperativeInput("桂花村果蔬合作社", far_federation, far_village, ["枇杷"])
+        EVERYTHING,
+        ACTOR,
+        orgs.CooperativeInput("桂花村果蔬合作社", far_federation, far_village, ["枇杷"]),
     )
     return Tree(
-        district, town, federation, village, cooperative, other_village, other_cooperative,
-        far_town, far_federation, far_village, far_cooperative,
+        district,
+        town,
+        federation,
+        village,
+        cooperative,
+        other_village,
+        other_cooperative,
+        far_town,
+        far_federation,
+        far_village,
+        far_cooperative,
     )
 
 
@@ -117,4 +133,6 @@ async def sign_in(client, username: str, password: str = PASSWORD) -> Response:
 async def post_form(client, url: str, data: dict, form_url: str | None = None) -> Response:
     """Open the form page (for its token), then post it, as a browser would."""
     page = await client.get(form_url or url)
-    return await client.post(url, data={**data, "_csrf_token": csrf_token(page)}, follow_redirects=False)
+    return await client.post(
+        url, data={**data, "_csrf_token": csrf_token(page)}, follow_redirects=False
+    )

@@ -55,6 +55,7 @@ class OrgController(Controller):
     async def new_federation(
         self, request: Request, viewer: NamedDependency[Viewer], town: FromQuery[int] = 0
     ) -> object:
+        domain.require_create_federation(viewer.scope)
         form = await form_or_stash(request, {"town_id": town})
         return page(
             "orgs/federation_form.html",
@@ -65,6 +66,7 @@ class OrgController(Controller):
 
     @post("/federations/new")
     async def create_federation(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        domain.require_create_federation(viewer.scope)
         data = await request.form()
         try:
             federation_id = await domain.save_federation(
@@ -85,7 +87,7 @@ class OrgController(Controller):
     async def edit_federation(
         self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
-        federation = await domain.get_union(viewer.scope, federation_id)
+        federation = await domain.federation_for_edit(viewer.scope, federation_id)
         initial = {
             "name": federation["name"],
             "town_id": federation["parent"],
@@ -103,7 +105,7 @@ class OrgController(Controller):
     async def update_federation(
         self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
-        federation = await domain.get_union(viewer.scope, federation_id)
+        federation = await domain.federation_for_edit(viewer.scope, federation_id)
         data = await request.form()
         try:
             await domain.save_federation(
@@ -141,6 +143,7 @@ class OrgController(Controller):
     async def new_village(
         self, request: Request, viewer: NamedDependency[Viewer], town: FromQuery[int] = 0
     ) -> object:
+        domain.require_manage(viewer.scope)
         form = await form_or_stash(request, {"town_id": town})
         return page(
             "orgs/village_form.html", form=form, village=None, **await _federation_choices(viewer)
@@ -148,6 +151,7 @@ class OrgController(Controller):
 
     @post("/villages/new")
     async def create_village(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        domain.require_manage(viewer.scope)
         data = await request.form()
         try:
             village_id = await domain.save_village(viewer.scope, viewer.actor, forms.village(data))
@@ -166,7 +170,7 @@ class OrgController(Controller):
     async def edit_village(
         self, request: Request, viewer: NamedDependency[Viewer], village_id: FromPath[int]
     ) -> object:
-        village = await domain.get_village(viewer.scope, village_id)
+        village = await domain.village_for_edit(viewer.scope, village_id)
         form = await form_or_stash(request, {"name": village["name"], "town_id": village["town"]})
         return page(
             "orgs/village_form.html",
@@ -179,7 +183,7 @@ class OrgController(Controller):
     async def update_village(
         self, request: Request, viewer: NamedDependency[Viewer], village_id: FromPath[int]
     ) -> object:
-        village = await domain.get_village(viewer.scope, village_id)
+        village = await domain.village_for_edit(viewer.scope, village_id)
         data = await request.form()
         try:
             await domain.save_village(viewer.scope, viewer.actor, forms.village(data), village_id)
@@ -213,6 +217,7 @@ class OrgController(Controller):
     async def new_cooperative(
         self, request: Request, viewer: NamedDependency[Viewer], federation: FromQuery[int] = 0
     ) -> object:
+        domain.require_manage(viewer.scope)
         form = await form_or_stash(request, {"federation_id": federation})
         return page(
             "orgs/cooperative_form.html",
@@ -223,6 +228,7 @@ class OrgController(Controller):
 
     @post("/cooperatives/new")
     async def create_cooperative(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        domain.require_manage(viewer.scope)
         data = await request.form()
         try:
             cooperative_id = await domain.save_cooperative(
@@ -243,7 +249,7 @@ class OrgController(Controller):
     async def edit_cooperative(
         self, request: Request, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
     ) -> object:
-        cooperative = await domain.get_cooperative(viewer.scope, cooperative_id)
+        cooperative = await domain.cooperative_for_edit(viewer.scope, cooperative_id)
         initial = {
             "name": cooperative["name"],
             "federation_id": cooperative["federation"],
@@ -262,7 +268,7 @@ class OrgController(Controller):
     async def update_cooperative(
         self, request: Request, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
     ) -> object:
-        cooperative = await domain.get_cooperative(viewer.scope, cooperative_id)
+        cooperative = await domain.cooperative_for_edit(viewer.scope, cooperative_id)
         data = await request.form()
         try:
             await domain.save_cooperative(

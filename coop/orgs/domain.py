@@ -289,9 +289,37 @@ async def manageable_towns(scope: Scope) -> list[dict]:
 # --- writing ------------------------------------------------------------------
 
 
-def _require_manage(scope: Scope) -> None:
+def require_manage(scope: Scope) -> None:
     if not scope.can_manage:
         raise Forbidden
+
+
+def require_create_federation(scope: Scope) -> None:
+    """Only union admins found federations; organizers edit their own."""
+    if not (scope.can_manage and scope.everything):
+        raise Forbidden
+
+
+async def federation_for_edit(scope: Scope, federation_id: int) -> dict:
+    federation = await get_union(scope, federation_id)
+    if federation["level"] != Union.Level.federation.value:
+        raise NotFound
+    require_manage(scope)
+    if not scope.everything and federation_id not in scope.federation_ids:
+        raise Forbidden
+    return federation
+
+
+async def village_for_edit(scope: Scope, village_id: int) -> dict:
+    village = await get_village(scope, village_id)  # out of scope: NotFound before Forbidden
+    require_manage(scope)
+    return village
+
+
+async def cooperative_for_edit(scope: Scope, cooperative_id: int) -> dict:
+    cooperative = await get_cooperative(scope, cooperative_id)
+    require_manage(scope)
+    return cooperative
 
 
 async def _name_taken(table, parent_column, parent_id: int, name: str, own_id: int | None) -> bool:
@@ -305,16 +333,10 @@ async def save_federation(
     scope: Scope, actor: audit.Actor, data: FederationInput, federation_id: int | None = None
 ):
     """Create (union admins) or edit (also the federation's own organizer) a federation."""
-    _require_manage(scope)
     if federation_id is None:
-        if not scope.everything:
-            raise Forbidden
+        require_create_federation(scope)
     else:
-        current = await get_union(scope, federation_id)
-        if current["level"] != Union.Level.federation.value:
-            raise NotFound
-        if not scope.everything and federation_id not in scope.federation_ids:
-            raise Forbidden
+        await federation_for_edit(scope, federation_id)
     towns = {t["id"] for t in await manageable_towns(scope)}
     errors: dict[str, Msg] = {}
     if data.town_id not in towns:
@@ -330,9 +352,10 @@ async def save_federation(
 async def save_village(
     scope: Scope, actor: audit.Actor, data: VillageInput, village_id: int | None = None
 ):
-    _require_manage(scope)
-    if village_id is not None:
-        await get_village(scope, village_id)
+    if village_id is None:
+        require_manage(scope)
+    else:
+        await village_for_edit(scope, village_id)
     towns = {t["id"] for t in await manageable_towns(scope)}
     errors: dict[str, Msg] = {}
     if data.town_id not in towns:
@@ -349,9 +372,10 @@ async def save_village(
 async def save_cooperative(
     scope: Scope, actor: audit.Actor, data: CooperativeInput, cooperative_id: int | None = None
 ):
-    _require_manage(scope)
-    if cooperative_id is not None:
-        await get_cooperative(scope, cooperative_id)
+    if cooperative_id is None:
+        require_manage(scope)
+    else:
+        await cooperative_for_edit(scope, cooperative_id)
     federations = {f["id"]: f for f in await manageable_federations(scope)}
     errors: dict[str, Msg] = {}
     federation = federations.get(data.federation_id)

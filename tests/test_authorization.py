@@ -1,0 +1,215 @@
+"""Every route, every role: exactly the status each should get, guessed IDs included."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from coop.app import create_app
+from tests.factories import csrf_token, make_role_users, make_tree, sign_in
+
+ROLES = ["anonymous", "admin", "federation", "village", "judge"]
+SIGN_IN = 303  # anonymous users are sent to the sign-in page
+
+# (method, route template, concrete path, expected status per role in ROLES order)
+# A POST of an empty form is refused as invalid (422) where the role may post at all.
+MATRIX = [
+    ("GET", "/", "/", [SIGN_IN, 200, 200, 200, 200]),
+    ("GET", "/login", "/login", [200, 303, 303, 303, 303]),
+    ("GET", "/healthz", "/healthz", [200, 200, 200, 200, 200]),
+    ("GET", "/static/{file_path:path}", "/static/coop.css", [200, 200, 200, 200, 200]),
+    ("GET", "/orgs", "/orgs/", [SIGN_IN, 200, 200, 200, 403]),
+    (
+        "GET",
+        "/orgs/unions/{union_id:int}",
+        "/orgs/unions/{federation}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/orgs/unions/{union_id:int}",
+        "/orgs/unions/{far_federation}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    ("GET", "/orgs/unions/{union_id:int}", "/orgs/unions/99999", [SIGN_IN, 404, 404, 404, 403]),
+    (
+        "GET",
+        "/orgs/cooperatives/{cooperative_id:int}",
+        "/orgs/cooperatives/{cooperative}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/orgs/cooperatives/{cooperative_id:int}",
+        "/orgs/cooperatives/{other_cooperative}",
+        [SIGN_IN, 200, 200, 404, 403],
+    ),
+    (
+        "GET",
+        "/orgs/cooperatives/{cooperative_id:int}",
+        "/orgs/cooperatives/{far_cooperative}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/orgs/villages/{village_id:int}",
+        "/orgs/villages/{village}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/orgs/villages/{village_id:int}",
+        "/orgs/villages/{far_village}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    ("GET", "/orgs/federations/new", "/orgs/federations/new", [SIGN_IN, 200, 403, 403, 403]),
+    ("POST", "/orgs/federations/new", "/orgs/federations/new", [SIGN_IN, 422, 403, 403, 403]),
+    (
+        "GET",
+        "/orgs/federations/{federation_id:int}/edit",
+        "/orgs/federations/{federation}/edit",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/edit",
+        "/orgs/federations/{federation}/edit",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "GET",
+        "/orgs/federations/{federation_id:int}/edit",
+        "/orgs/federations/{far_federation}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/edit",
+        "/orgs/federations/{far_federation}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    ("GET", "/orgs/villages/new", "/orgs/villages/new", [SIGN_IN, 200, 200, 403, 403]),
+    ("POST", "/orgs/villages/new", "/orgs/villages/new", [SIGN_IN, 422, 422, 403, 403]),
+    (
+        "GET",
+        "/orgs/villages/{village_id:int}/edit",
+        "/orgs/villages/{village}/edit",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "POST",
+        "/orgs/villages/{village_id:int}/edit",
+        "/orgs/villages/{village}/edit",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "GET",
+        "/orgs/villages/{village_id:int}/edit",
+        "/orgs/villages/{far_village}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/orgs/villages/{village_id:int}/edit",
+        "/orgs/villages/{far_village}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    ("GET", "/orgs/cooperatives/new", "/orgs/cooperatives/new", [SIGN_IN, 200, 200, 403, 403]),
+    ("POST", "/orgs/cooperatives/new", "/orgs/cooperatives/new", [SIGN_IN, 422, 422, 403, 403]),
+    (
+        "GET",
+        "/orgs/cooperatives/{cooperative_id:int}/edit",
+        "/orgs/cooperatives/{cooperative}/edit",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "POST",
+        "/orgs/cooperatives/{cooperative_id:int}/edit",
+        "/orgs/cooperatives/{cooperative}/edit",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "GET",
+        "/orgs/cooperatives/{cooperative_id:int}/edit",
+        "/orgs/cooperatives/{far_cooperative}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/orgs/cooperatives/{cooperative_id:int}/edit",
+        "/orgs/cooperatives/{far_cooperative}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    ("GET", "/accounts/users", "/accounts/users/", [SIGN_IN, 200, 403, 403, 403]),
+    ("GET", "/accounts/users/new", "/accounts/users/new", [SIGN_IN, 200, 403, 403, 403]),
+    ("POST", "/accounts/users/new", "/accounts/users/new", [SIGN_IN, 422, 403, 403, 403]),
+    (
+        "GET",
+        "/accounts/users/{user_id:int}",
+        "/accounts/users/{judge_user}",
+        [SIGN_IN, 200, 403, 403, 403],
+    ),
+    (
+        "GET",
+        "/accounts/users/{user_id:int}",
+        "/accounts/users/99999",
+        [SIGN_IN, 404, 403, 403, 403],
+    ),
+    (
+        "POST",
+        "/accounts/users/{user_id:int}",
+        "/accounts/users/{judge_user}",
+        [SIGN_IN, 422, 403, 403, 403],
+    ),
+    (
+        "POST",
+        "/accounts/users/{user_id:int}/active",
+        "/accounts/users/{judge_user}/active",
+        [SIGN_IN, 303, 403, 403, 403],
+    ),
+    (
+        "POST",
+        "/accounts/users/{user_id:int}/password",
+        "/accounts/users/{judge_user}/password",
+        [SIGN_IN, 422, 403, 403, 403],
+    ),
+    ("GET", "/audit", "/audit", [SIGN_IN, 200, 403, 403, 403]),
+    ("POST", "/login", "/login", [422, 422, 422, 422, 422]),
+    ("POST", "/language", "/language", [303, 303, 303, 303, 303]),
+    ("POST", "/logout", "/logout", [303, 303, 303, 303, 303]),
+]
+
+
+def test_matrix_covers_every_route():
+    app = create_app()
+    routes = {
+        (method, route.path) for route in app.routes for method in getattr(route, "methods", ())
+    }
+    routes = {(m, p) for m, p in routes if m in ("GET", "POST")}
+    covered = {(method, template) for method, template, _, _ in MATRIX}
+    assert routes - covered == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_role_gets_exactly_its_statuses(settings, role):
+    tree = await make_tree()
+    users = await make_role_users(tree)
+    ids = {**vars(tree), "judge_user": users["judge"]}
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        if role != "anonymous":
+            await sign_in(client, role)
+        token = csrf_token(await client.get("/login"))
+        got, expected = [], []
+        for method, _, path, statuses in MATRIX:
+            if method == "POST" and path == "/logout":
+                continue  # would end the session for the rows after it
+            url = path.format(**ids)
+            if method == "GET":
+                response = await client.get(url, follow_redirects=False)
+            else:
+                response = await client.post(
+                    url, data={"_csrf_token": token}, follow_redirects=False
+                )
+            got.append((method, url, response.status_code))
+            expected.append((method, url, statuses[ROLES.index(role)]))
+        assert got == expected
+        response = await client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
+        assert response.status_code == 303
