@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
-from litestar.utils.scope.state import ScopeState as ConnectionState
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState as ConnectionState
 
 from coop.validation import Msg, ValidationError
 

@@ -75,7 +75,7 @@ async def test_post_without_form_token_comes_back_with_typed_values_and_a_messag
     await make_role_users(tree)
     await sign_in(client, "admin")
     response = await client.post(
-        f"/orgs/villages/new",
+        "/orgs/villages/new",
         data={"name": "新建村", "town_id": str(tree.town)},
         follow_redirects=False,
     )
