@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def startup() -> None:
         await db.start(settings)
+        await DatabaseStore().delete_expired()  # sessions and throttles that ran out
 
     async def shutdown() -> None:
         await db.stop(settings)
@@ -180,7 +181,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/healthz"],
         ),
         stores={"sessions": DatabaseStore("session")},
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),

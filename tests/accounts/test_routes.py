@@ -214,3 +214,29 @@ async def test_deactivate_button_signs_the_user_out(client):
     assert response.status_code == 303
     page = await client.get(f"/accounts/users/{users['judge']}")
     assert "此账号已停用，无法登录。" in page.text
+
+
+async def test_session_cookie_is_httponly_lax_and_secure_when_configured(settings):
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from coop.app import create_app
+
+    tree = await make_tree()
+    await make_role_users(tree)
+    async with AsyncTestClient(app=create_app(replace(settings, secure_cookies=True))) as client:
+        page = await client.get("/login")
+        response = await client.post(
+            "/login",
+            data={
+                "username": "admin",
+                "password": "correct horse 42",
+                "_csrf_token": csrf_token(page),
+            },
+            follow_redirects=False,
+        )
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("coop_session=")
+    )
+    assert [flag in cookie.lower() for flag in ("httponly", "samesite=lax", "secure")] == [True] * 3
