@@ -33,12 +33,17 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def redirect(request: Request, url: str) -> Response:
     """303 after a plain POST; HX-Redirect after an htmx one, so htmx loads the whole page."""
     if is_htmx(request):
-        return Response(content="", status_code=200, headers={"HX-Redirect": url})
+        return Response(
+            content="", status_code=200, headers={"HX-Redirect": url}, media_type="text/html"
+        )
     return Redirect(path=url, status_code=303)
 
 
 def page(template: str, *, status_code: int = 200, **context) -> Template:
-    return Template(template_name=template, context=context, status_code=status_code)
+    # Explicit: handlers return several response kinds, so Litestar cannot infer HTML.
+    return Template(
+        template_name=template, context=context, status_code=status_code, media_type="text/html"
+    )
 
 
 def flash(request: Request, message: Msg) -> None:

@@ -10,7 +10,9 @@ from coop import i18n
 from coop.validation import Msg
 
 ROOT = Path(__file__).parent.parent
-CATALOGS = {locale: i18n.LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po" for locale in i18n.LOCALES}
+CATALOGS = {
+    locale: i18n.LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po" for locale in i18n.LOCALES
+}
 
 
 def _source_messages() -> set[str]:
@@ -44,7 +46,10 @@ def test_catalog_holds_every_message_in_the_source(locale):
 def test_real_chinese_translations_load():
     translations = i18n.translations("zh_CN")
     assert type(translations) is Translations  # not the do-nothing NullTranslations
-    assert (translations.gettext("Sign in"), translations.gettext("Organizations")) == ("登录", "组织机构")
+    assert (translations.gettext("Sign in"), translations.gettext("Organizations")) == (
+        "登录",
+        "组织机构",
+    )
 
 
 def test_translate_fills_message_parameters_in_the_current_language():

@@ -22,7 +22,7 @@ async def test_village_organizer_home_lists_only_their_cooperative(client):
     await make_role_users(tree)
     await sign_in(client, "village")
     page = await client.get("/")
-    assert page.status_code == 200
+    assert (page.status_code, page.headers["content-type"]) == (200, "text/html; charset=utf-8")
     assert "蔡家寺村“黑黑黑”合作社" in page.text
     assert "文石村蔬菜专业合作社" not in page.text
     assert "桂花村果蔬合作社" not in page.text

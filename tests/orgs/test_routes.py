@@ -10,7 +10,13 @@ async def test_tree_page_shows_the_article_hierarchy(client):
     await sign_in(client, "admin")
     page = await client.get("/orgs/")
     text = page.text
-    order = ["巴南区总工会", "姜家镇总工会", "“姜家黑”产业工会联合会", "蔡家寺村“黑黑黑”合作社", "黑玉米"]
+    order = [
+        "巴南区总工会",
+        "姜家镇总工会",
+        "“姜家黑”产业工会联合会",
+        "蔡家寺村“黑黑黑”合作社",
+        "黑玉米",
+    ]
     assert [text.index(name) for name in order] == sorted(text.index(name) for name in order)
 
 
@@ -21,8 +27,12 @@ async def test_federation_organizer_creates_cooperative(client):
     response = await post_form(
         client,
         "/orgs/cooperatives/new",
-        {"name": "文石村黑米合作社", "federation_id": tree.federation, "village_id": tree.other_village,
-         "products": "黑米，糯米"},
+        {
+            "name": "文石村黑米合作社",
+            "federation_id": tree.federation,
+            "village_id": tree.other_village,
+            "products": "黑米，糯米",
+        },
     )
     assert response.status_code == 303
     page = await client.get(response.headers["location"])
@@ -37,8 +47,12 @@ async def test_duplicate_cooperative_name_is_shown_next_to_the_field_with_values
     response = await post_form(
         client,
         "/orgs/cooperatives/new",
-        {"name": "蔡家寺村“黑黑黑”合作社", "federation_id": tree.federation,
-         "village_id": tree.village, "products": "黑猪、新产品"},
+        {
+            "name": "蔡家寺村“黑黑黑”合作社",
+            "federation_id": tree.federation,
+            "village_id": tree.village,
+            "products": "黑猪、新产品",
+        },
     )
     assert response.status_code == 422
     assert '<p class="error" id="name-error">该联合会已有同名合作社。</p>' in response.text
@@ -84,10 +98,17 @@ async def test_every_page_is_under_14_kb_gzipped(client):
     await sign_in(client, "admin")
     sizes = {}
     for path in [
-        "/", "/orgs/", f"/orgs/unions/{tree.federation}", f"/orgs/unions/{tree.town}",
-        f"/orgs/cooperatives/{tree.cooperative}", f"/orgs/villages/{tree.village}",
-        "/orgs/cooperatives/new", f"/orgs/federations/{tree.federation}/edit",
-        "/accounts/users/", f"/accounts/users/{users['village']}", "/audit",
+        "/",
+        "/orgs/",
+        f"/orgs/unions/{tree.federation}",
+        f"/orgs/unions/{tree.town}",
+        f"/orgs/cooperatives/{tree.cooperative}",
+        f"/orgs/villages/{tree.village}",
+        "/orgs/cooperatives/new",
+        f"/orgs/federations/{tree.federation}/edit",
+        "/accounts/users/",
+        f"/accounts/users/{users['village']}",
+        "/audit",
     ]:
         page = await client.get(path)
         assert page.status_code == 200, path
