@@ -24,7 +24,7 @@ from piccolo.table import Table
 
 from coop.settings import Settings
 
-APPS = ["coop.audit", "coop.orgs", "coop.accounts"]
+APPS = ["coop.audit", "coop.orgs", "coop.accounts", "coop.members"]
 
 _engine: Engine | None = None
 

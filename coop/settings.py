@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -50,16 +50,27 @@ class Settings:
         return self.data_dir / SECRETS_FILE
 
     def secrets(self) -> dict[str, str]:
-        """Instance secrets, generated into the data folder on first use."""
+        """Instance secrets, generated into the data folder on first use.
+
+        A secret added by a later version is generated beside the existing ones;
+        existing ones never change (the encryption key guards stored ID numbers).
+        """
+        from coop.privacy import new_keys
+
         path = self.secrets_path
         if path.exists():
-            return json.loads(path.read_text())
+            values = json.loads(path.read_text())
+            if {"secret_key", "encryption_key", "hash_key"} <= values.keys():
+                return values
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        values = {"secret_key": secrets.token_urlsafe(48)}
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(values))
-        tmp.chmod(0o600)
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)  # link, not rename: when two workers start at once, one wins
-        tmp.unlink()
-        return json.loads(path.read_text())
+        with open(self.data_dir / ".secrets.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one worker generates, the others read
+            values = json.loads(path.read_text()) if path.exists() else {}
+            fresh = {"secret_key": secrets.token_urlsafe(48), **new_keys()}
+            if fresh.keys() - values.keys():
+                values = {**fresh, **values}
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(values))
+                tmp.chmod(0o600)
+                tmp.replace(path)
+        return values

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Bytea, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -42,3 +42,23 @@ class StoredValue(
     key = Varchar(length=255, unique=True)
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
+
+
+class IdempotencyRecord(
+    Table, tablename="idempotency_record", help_text="A submission's one result, for its retries."
+):
+    key = Varchar(length=200, unique=True)
+    user_id = Integer(null=True, default=None)
+    payload_hash = Varchar(length=64)
+    status_code = Integer(default=0)
+    location = Varchar(length=500, default="")
+    body = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class ApiToken(Table, tablename="api_token", help_text="Bearer tokens for the JSON API."):
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)

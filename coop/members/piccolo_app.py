@@ -1,0 +1,12 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
+
+APP_CONFIG = AppConfig(
+    app_name="members",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[EnrollmentPolicy, Member, MemberSearchKey, MemberEvent, WorkerPost],
+    migration_dependencies=["coop.accounts.piccolo_app"],
+)

@@ -1,0 +1,32 @@
+"""Indexes for the member list and search (piccolo's own are single-column)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.table import Table
+
+ID = "2026-11-28T15:39:16:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "member list and search indexes"
+
+INDEXES = [
+    "CREATE INDEX member_cooperative_status ON member (cooperative, status, id)",
+    "CREATE INDEX member_village_status ON member (village, status, id)",
+    "CREATE INDEX member_federation_status ON member (federation, status, id)",
+    "CREATE INDEX member_recruited_by ON member (recruited_by)",
+    "CREATE INDEX member_search_key_key ON member_search_key (key, member)",
+    "CREATE INDEX member_search_key_member ON member_search_key (member)",
+]
+
+
+class RawTable(Table):
+    pass
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="members", description=DESCRIPTION)
+
+    async def create_indexes():
+        for sql in INDEXES:
+            await RawTable.raw(sql)
+
+    manager.add_raw(create_indexes)
+    return manager

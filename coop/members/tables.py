@@ -1,0 +1,102 @@
+from enum import StrEnum
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from coop.accounts.tables import User
+from coop.orgs.tables import Cooperative, Union, Village
+
+
+class EnrollmentPolicy(Table, tablename="enrollment_policy", help_text="A federation's enrollment rules."):
+    federation = ForeignKey(Union, on_delete=OnDelete.restrict, unique=True)
+    card_prefix = Varchar(length=10, default="", help_text="Put before every card number.")
+    last_card_number = Integer(default=0, help_text="Card numbers only go up: never reused.")
+    backbone_first = Boolean(default=True, help_text="首批: only backbone members are approved.")
+    opened_on = Date(null=True, default=None, help_text="When enrollment opened to everyone.")
+
+
+class Member(Table, tablename="member", help_text="会员: one person, one resident ID, system-wide."):
+    class Status(StrEnum):
+        applicant = "applicant"
+        member = "member"
+        transferred_out = "transferred_out"
+        left = "left"
+
+    class Post(StrEnum):
+        base = "base"  # 基地
+        workshop = "workshop"  # 加工车间
+        processing = "processing"  # 加工
+        sales = "sales"  # 销售
+        livestream = "livestream"  # 直播
+        other = "other"
+
+    name = Varchar(length=50)
+    sex = Varchar(length=1, help_text="M or F, from the 17th digit of the ID number.")
+    birth_date = Date()
+    birth_place = Varchar(length=100, default="")
+    # The ID and phone numbers are never stored in the clear.
+    id_hash = Varchar(length=64, unique=True, help_text="Keyed hash: one person per ID.")
+    id_encrypted = Text()
+    id_masked = Varchar(length=18)
+    phone_hash = Varchar(length=64, index=True)
+    phone_encrypted = Text()
+    phone_masked = Varchar(length=11)
+    ethnicity = Varchar(length=20, default="")
+    education = Varchar(length=20, default="")
+    household_type = Varchar(length=20, default="")
+    federation = ForeignKey(Union, on_delete=OnDelete.restrict)
+    cooperative = ForeignKey(Cooperative, on_delete=OnDelete.restrict)
+    village = ForeignKey(Village, on_delete=OnDelete.restrict)
+    status = Varchar(length=20, choices=Status, index=True)
+    is_backbone = Boolean(default=False)
+    first_batch = Boolean(default=False, help_text="Approved while the federation was backbone-first.")
+    first_batch_on = Date(null=True, default=None)
+    recruited_by = ForeignKey("self", on_delete=OnDelete.restrict, null=True, default=None)
+    applied_on = Date()
+    join_date = Date(null=True, default=None)
+    card_number = Varchar(length=20, null=True, default=None, unique=True)
+    worker_post = Varchar(length=20, default="", help_text="Current post; empty: none.")
+    welcome_pack_at = Timestamptz(null=True, default=None)
+    welcome_pack_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    left_on = Date(null=True, default=None)
+    leave_reason = Varchar(length=200, default="")
+    transferred_to = Varchar(length=100, default="")
+    version = Integer(default=1, help_text="Bumped on every change, to refuse stale forms.")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    @classmethod
+    def get_readable(cls):
+        from piccolo.columns.readable import Readable
+
+        return Readable(template="%s", columns=[cls.name])
+
+
+class MemberSearchKey(Table, tablename="member_search_key", help_text="Name, pinyin, initials, number tails."):
+    member = ForeignKey(Member, on_delete=OnDelete.cascade)
+    key = Varchar(length=60)
+
+
+class MemberEvent(Table, tablename="member_event", help_text="A member's status history."):
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz(default=TimestamptzNow())
+    actor = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    action = Varchar(length=30)
+    detail = Text(default="")
+
+
+class WorkerPost(Table, tablename="worker_post", help_text="产业工人岗位 held by a member, with history."):
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, index=True)
+    post = Varchar(length=20, choices=Member.Post)
+    started_on = Date()
+    ended_on = Date(null=True, default=None)
+    recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
