@@ -17,7 +17,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from coop import db, i18n
+from coop import db, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.home.controllers import HomeController, healthz
@@ -142,7 +142,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     os.environ.setdefault("PICCOLO_CONF", "coop.piccolo_conf")
     db.bind(db.engine_for(settings))
-    secret = settings.secrets()["secret_key"]
+    secrets = settings.secrets()
+    privacy.configure(secrets)
+    secret = secrets["secret_key"]
     session_config = SessionConfig(
         store="sessions",
         key="coop_session",

@@ -12,7 +12,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from coop import db
+from coop import db, privacy
 from coop.settings import SECRETS_FILE, Settings
 
 DATABASE_IN_BACKUP = "coop.sqlite3"
@@ -22,7 +22,7 @@ def _setup() -> Settings:
     os.environ.setdefault("PICCOLO_CONF", "coop.piccolo_conf")
     settings = Settings.from_env()
     db.bind(db.engine_for(settings))
-    settings.secrets()
+    privacy.configure(settings.secrets())
     return settings
 
 

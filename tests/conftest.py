@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from coop import db
+from coop import db, privacy
 from coop.app import create_app
 from coop.settings import Settings
 
@@ -71,6 +71,7 @@ def settings(migrated_database, tmp_path) -> Settings:
         shutil.copyfile(migrated_database, path)
         settings = _settings(tmp_path, f"sqlite:///{path}")
         db.bind(db.engine_for(settings))
+    privacy.configure(settings.secrets())
     return settings
 
 

@@ -136,3 +136,50 @@ async def post_form(client, url: str, data: dict, form_url: str | None = None) -
     return await client.post(
         url, data={**data, "_csrf_token": csrf_token(page)}, follow_redirects=False
     )
+
+
+_sequence = iter(range(1, 10**6))
+
+
+def resident_id(birth: dt.date = dt.date(1985, 3, 12), area: str = "500113") -> str:
+    from coop.members.identity import make_resident_id
+
+    return make_resident_id(area, birth, next(_sequence))
+
+
+def mobile() -> str:
+    return f"139{next(_sequence):08d}"
+
+
+async def viewer(user_id: int) -> accounts.Viewer:
+    found = await accounts.viewer_for(user_id)
+    assert found is not None
+    return found
+
+
+async def make_member(
+    by: accounts.Viewer,
+    tree: Tree,
+    name: str = "张三",
+    *,
+    backbone: bool = False,
+    cooperative: int | None = None,
+    village: int | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    recruited_by: int | None = None,
+) -> int:
+    from coop.members import domain as members
+
+    return await members.enroll(
+        by,
+        members.EnrollmentInput(
+            name=name,
+            resident_id=id_number or resident_id(),
+            phone=phone or mobile(),
+            cooperative_id=cooperative or tree.cooperative,
+            village_id=village or tree.village,
+            is_backbone=backbone,
+            recruited_by_id=recruited_by,
+        ),
+    )

@@ -69,9 +69,7 @@ def check_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
             number, error=Msg("An ID number has 18 characters; this one has {n}.", n=len(number))
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        return ResidentId(
-            number, error=Msg("Only digits, with X allowed as the last character.")
-        )
+        return ResidentId(number, error=Msg("Only digits, with X allowed as the last character."))
     try:
         birth_date = ric.get_birth_date(number)
     except Exception:
@@ -113,7 +111,7 @@ def normalise_mobile(raw: str) -> str:
     number = normalise_digits(raw).replace("(", "").replace(")", "")
     for prefix in ("+86", "0086"):
         if number.startswith(prefix):
-            number = number[len(prefix):]
+            number = number[len(prefix) :]
     if number.startswith("86") and len(number) == 13:
         number = number[2:]
     return number
@@ -148,3 +146,8 @@ def name_keys(name: str) -> set[str]:
     keys |= {key.replace("v", "u") for key in keys if "v" in key}
     return {key for key in keys if key}
 
+
+def make_resident_id(area: str, birth_date: dt.date, sequence: int) -> str:
+    """A well-formed number (for demo data and tests): area, birth date, sequence, check digit."""
+    body = f"{area}{birth_date:%Y%m%d}{sequence % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")

@@ -17,7 +17,9 @@ from coop.accounts.tables import User
 from coop.orgs.tables import Cooperative, Union, Village
 
 
-class EnrollmentPolicy(Table, tablename="enrollment_policy", help_text="A federation's enrollment rules."):
+class EnrollmentPolicy(
+    Table, tablename="enrollment_policy", help_text="A federation's enrollment rules."
+):
     federation = ForeignKey(Union, on_delete=OnDelete.restrict, unique=True)
     card_prefix = Varchar(length=10, default="", help_text="Put before every card number.")
     last_card_number = Integer(default=0, help_text="Card numbers only go up: never reused.")
@@ -25,7 +27,7 @@ class EnrollmentPolicy(Table, tablename="enrollment_policy", help_text="A federa
     opened_on = Date(null=True, default=None, help_text="When enrollment opened to everyone.")
 
 
-class Member(Table, tablename="member", help_text="会员: one person, one resident ID, system-wide."):
+class Member(Table, tablename="member", help_text="会员: one person, one resident ID."):
     class Status(StrEnum):
         applicant = "applicant"
         member = "member"
@@ -59,7 +61,7 @@ class Member(Table, tablename="member", help_text="会员: one person, one resid
     village = ForeignKey(Village, on_delete=OnDelete.restrict)
     status = Varchar(length=20, choices=Status, index=True)
     is_backbone = Boolean(default=False)
-    first_batch = Boolean(default=False, help_text="Approved while the federation was backbone-first.")
+    first_batch = Boolean(default=False, help_text="首批: approved in the backbone-first phase.")
     first_batch_on = Date(null=True, default=None)
     recruited_by = ForeignKey("self", on_delete=OnDelete.restrict, null=True, default=None)
     applied_on = Date()
@@ -81,7 +83,9 @@ class Member(Table, tablename="member", help_text="会员: one person, one resid
         return Readable(template="%s", columns=[cls.name])
 
 
-class MemberSearchKey(Table, tablename="member_search_key", help_text="Name, pinyin, initials, number tails."):
+class MemberSearchKey(
+    Table, tablename="member_search_key", help_text="Name, pinyin, initials, number tails."
+):
     member = ForeignKey(Member, on_delete=OnDelete.cascade)
     key = Varchar(length=60)
 
@@ -94,7 +98,7 @@ class MemberEvent(Table, tablename="member_event", help_text="A member's status 
     detail = Text(default="")
 
 
-class WorkerPost(Table, tablename="worker_post", help_text="产业工人岗位 held by a member, with history."):
+class WorkerPost(Table, tablename="worker_post", help_text="产业工人岗位, with history."):
     member = ForeignKey(Member, on_delete=OnDelete.cascade, index=True)
     post = Varchar(length=20, choices=Member.Post)
     started_on = Date()

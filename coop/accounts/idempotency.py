@@ -1,0 +1,65 @@
+"""One submission, one effect: the store of results shared by HTML forms and the API.
+
+A form carries a one-time key minted when it was rendered; an API call sends
+an Idempotency-Key header. The first request with a key stores its result in
+the same transaction as its effect; every retry gets that result back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+
+from coop.accounts.tables import IdempotencyRecord
+from coop.validation import Msg, ValidationError
+
+KEEP_FOR = dt.timedelta(hours=48)
+KEY_MAX = 200
+
+
+class KeyReused(ValidationError):
+    """The same key came back with different content."""
+
+    def __init__(self):
+        super().__init__(
+            {
+                "submission_key": Msg(
+                    "This form was already sent with different content. "
+                    "Open a new form to send this one."
+                )
+            }
+        )
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def payload_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def stored_result(key: str, user_id: int | None, payload: dict) -> dict | None:
+    """The result stored for this key, or None when it is new."""
+    row = await IdempotencyRecord.select().where(IdempotencyRecord.key == key).first().run()
+    if row is None:
+        return None
+    if row["user_id"] != user_id or row["payload_hash"] != payload_hash(payload):
+        raise KeyReused
+    return json.loads(row["body"])
+
+
+async def store_result(key: str, user_id: int | None, payload: dict, result: dict) -> None:
+    """Call inside the transaction that made the effect, so both land or neither."""
+    await IdempotencyRecord.insert(
+        IdempotencyRecord(
+            key=key, user_id=user_id, payload_hash=payload_hash(payload), body=json.dumps(result)
+        )
+    ).run()
+
+
+async def forget_old(now: dt.datetime | None = None) -> None:
+    cutoff = (now or dt.datetime.now(dt.UTC)) - KEEP_FOR
+    await IdempotencyRecord.delete().where(IdempotencyRecord.created_at < cutoff).run()

@@ -1,0 +1,148 @@
+import datetime as dt
+
+import pytest
+
+from coop.members.identity import (
+    check_mobile,
+    check_resident_id,
+    make_resident_id,
+    name_keys,
+)
+from coop.validation import Msg
+
+TODAY = dt.date(2026, 11, 28)
+
+
+# The vectors of python-stdnum's own tests/test_cn_ric.doctest
+@pytest.mark.parametrize(
+    ("number", "birth_date", "place"),
+    [
+        ("360426199101010071", dt.date(1991, 1, 1), "江西省德安县"),
+        ("44011320141005001x", dt.date(2014, 10, 5), "广东省番禺区"),
+        ("412723199010050012", dt.date(1990, 10, 5), "河南省商水县"),
+        ("110102199101010078", dt.date(1991, 1, 1), "北京市西城区"),
+        ("120110198012010073", dt.date(1980, 12, 1), "天津市东郊区"),
+        ("120110199212010072", dt.date(1992, 12, 1), "天津市东丽区"),
+    ],
+)
+def test_valid_numbers_give_birth_date_sex_and_place(number, birth_date, place):
+    checked = check_resident_id(number, TODAY)
+    assert (
+        checked.error,
+        checked.warning,
+        checked.birth_date,
+        checked.birth_place,
+        checked.sex,
+    ) == (
+        None,
+        None,
+        birth_date,
+        place,
+        "M",
+    )
+
+
+def test_lower_case_x_check_digit_is_accepted_and_upper_cased():
+    assert check_resident_id("44011320141005001x", TODAY).number == "44011320141005001X"
+
+
+def test_full_width_digits_and_spaces_pasted_from_wechat_are_accepted():
+    checked = check_resident_id(" ３６０４２６ １９９１-０１０１ ００７１\u3000", TODAY)
+    assert (checked.number, checked.error) == ("360426199101010071", None)
+
+
+def test_even_17th_digit_is_female():
+    assert check_resident_id(make_resident_id("500113", dt.date(1999, 1, 2), 2), TODAY).sex == "F"
+
+
+def test_age_counts_birthdays():
+    checked = check_resident_id("360426199101010071", TODAY)
+    assert (checked.age_on(dt.date(2026, 12, 31)), checked.age_on(dt.date(2026, 1, 1))) == (35, 35)
+    assert checked.age_on(dt.date(2025, 12, 31)) == 34
+
+
+@pytest.mark.parametrize(
+    ("number", "error"),
+    [
+        ("", Msg("This field is required.")),
+        ("36042619910101007", Msg("An ID number has 18 characters; this one has {n}.", n=17)),
+        ("3604261991010100711", Msg("An ID number has 18 characters; this one has {n}.", n=19)),
+        ("T60426199101010078", Msg("Only digits, with X allowed as the last character.")),
+        ("36042619910101007A", Msg("Only digits, with X allowed as the last character.")),
+        (
+            "360426199113010079",
+            Msg("The birth date in it ({date}) is impossible.", date="1991-13-01"),
+        ),
+        (
+            "360426199102300079",
+            Msg("The birth date in it ({date}) is impossible.", date="1991-02-30"),
+        ),
+        (
+            "36042619910102009X",
+            Msg("The check digit does not match: a digit is probably mistyped."),
+        ),
+    ],
+)
+def test_bad_numbers_are_rejected_with_the_exact_reason(number, error):
+    assert check_resident_id(number, TODAY).error == error
+
+
+def test_birth_date_in_the_future_is_impossible():
+    number = make_resident_id("500113", dt.date(2027, 1, 1), 1)
+    assert (
+        check_resident_id(number, TODAY).error.text
+        == "The birth date in it ({date}) is impossible."
+    )
+
+
+def test_unknown_area_code_only_warns():
+    checked = check_resident_id("990426199112010074", TODAY)
+    assert (checked.error, checked.warning) == (
+        None,
+        Msg("Area code {code} is unknown. Check the number.", code="990426"),
+    )
+
+
+def test_retired_area_code_only_warns_and_still_names_the_place():
+    # 巴南区 has had code 500113 since 1997; older people carry it too.
+    checked = check_resident_id(make_resident_id("500113", dt.date(1975, 6, 1), 31), TODAY)
+    assert (checked.error, checked.birth_place) == (None, "重庆市巴南区")
+    assert checked.warning.params == {"code": "500113", "year": 1975}
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("13812345678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("0086-138-1234-5678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+    ],
+)
+def test_mobile_numbers_are_normalised(raw, number):
+    assert check_mobile(raw) == (number, None)
+
+
+@pytest.mark.parametrize("raw", ["1381234567", "138123456789", "023-66221234", "12812345678"])
+def test_short_long_landline_and_bad_prefix_numbers_are_rejected(raw):
+    assert check_mobile(raw)[1] == Msg("Enter an 11-digit mainland mobile number starting with 1.")
+
+
+def test_name_keys_hold_pinyin_and_initials():
+    assert name_keys("张三") == {"张三", "zhangsan", "zs"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("单雄信", {"shanxiongxin", "sxx", "danxiongxin", "dxx"}),
+        ("曾小贤", {"zengxiaoxian", "zxx", "cengxiaoxian", "cxx"}),
+        ("解晓东", {"xiexiaodong", "xxd", "jiexiaodong", "jxd"}),
+    ],
+)
+def test_surnames_with_several_readings_get_every_reading(name, expected):
+    assert expected <= name_keys(name)
+
+
+def test_u_umlaut_is_searchable_as_v_and_u():
+    assert {"lvxiaofeng", "luxiaofeng"} <= name_keys("吕小凤")
