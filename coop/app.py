@@ -21,6 +21,7 @@ from coop import db, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.home.controllers import HomeController, healthz
+from coop.members.controllers import MemberController
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
 from coop.settings import Settings
@@ -52,6 +53,8 @@ def security_headers(app):
                 headers = MutableScopeHeaders.from_message(message)
                 for name, value in SECURITY_HEADERS:
                     headers[name.decode()] = value.decode()
+                if "cache-control" not in headers:  # pages carry personal data
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         await app(scope, receive, send_with_headers)
@@ -173,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UserController,
             HomeController,
             OrgController,
+            MemberController,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+from zoneinfo import ZoneInfo
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -105,6 +106,11 @@ def format_moment(value: dt.datetime | None, style: str = "medium") -> str:
     return format_datetime(value, format=style, tzinfo=TIME_ZONE, locale=babel_locale())
 
 
+def local_day(value: dt.datetime | None) -> dt.date | None:
+    """The calendar day of a moment where the union works."""
+    return value.astimezone(ZoneInfo(TIME_ZONE)).date() if value else None
+
+
 def format_number(value) -> str:
     return format_decimal(value, locale=babel_locale())
 
@@ -125,7 +131,12 @@ def jinja_environment() -> Environment:
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
-        t=translate, day=format_day, moment=format_moment, number=format_number, options=options
+        t=translate,
+        day=format_day,
+        moment=format_moment,
+        number=format_number,
+        options=options,
+        local_day=local_day,
     )
     env.globals.update(
         LOCALES=LOCALES, LOCALE_NAMES=LOCALE_NAMES, current_locale=current_locale.get

@@ -19,6 +19,9 @@ class Msg:
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "params", params)
 
+    def __hash__(self) -> int:
+        return hash((self.text, tuple(sorted(self.params.items()))))
+
 
 class NotFound(Exception):
     """The record does not exist, or is outside what the user may see."""

@@ -20,6 +20,11 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def htmx_target(request: Request) -> str:
+    """The id of the element an htmx request will swap into (htmx 4 sends `tag#id`)."""
+    return request.headers.get("hx-target", "").rpartition("#")[2]
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
     """A local path to go to after signing in; anything else goes home."""
     if not target:

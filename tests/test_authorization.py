@@ -4,7 +4,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from coop.app import create_app
-from tests.factories import csrf_token, make_role_users, make_tree, sign_in
+from tests.factories import csrf_token, make_member, make_role_users, make_tree, sign_in, viewer
 
 ROLES = ["anonymous", "admin", "federation", "village", "judge"]
 SIGN_IN = 303  # anonymous users are sent to the sign-in page
@@ -172,10 +172,173 @@ MATRIX = [
         [SIGN_IN, 422, 403, 403, 403],
     ),
     ("GET", "/audit", "/audit", [SIGN_IN, 200, 403, 403, 403]),
+    ("GET", "/members", "/members/", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/members/enroll", "/members/enroll", [SIGN_IN, 200, 200, 200, 403]),
+    ("POST", "/members/enroll", "/members/enroll", [SIGN_IN, 422, 422, 422, 403]),
+    ("POST", "/members/id-check", "/members/id-check", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/members/recruiters", "/members/recruiters", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/members/{member_id:int}", "/members/{member}", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/members/{member_id:int}", "/members/{other_member}", [SIGN_IN, 200, 200, 404, 403]),
+    ("GET", "/members/{member_id:int}", "/members/{far_member}", [SIGN_IN, 200, 404, 404, 403]),
+    ("GET", "/members/{member_id:int}", "/members/99999", [SIGN_IN, 404, 404, 404, 403]),
+    (
+        "POST",
+        "/members/{member_id:int}/reveal",
+        "/members/{member}/reveal",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/reveal",
+        "/members/{far_member}/reveal",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/phone",
+        "/members/{member}/phone",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/phone",
+        "/members/{far_member}/phone",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/approve",
+        "/members/{member}/approve",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/approve",
+        "/members/{far_member}/approve",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    ("POST", "/members/approve", "/members/approve", [SIGN_IN, 303, 303, 403, 403]),
+    ("GET", "/members/welcome-packs", "/members/welcome-packs", [SIGN_IN, 200, 200, 200, 403]),
+    (
+        "POST",
+        "/members/{member_id:int}/welcome-pack",
+        "/members/{member}/welcome-pack",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/welcome-pack",
+        "/members/{far_member}/welcome-pack",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/welcome-pack/undo",
+        "/members/{member}/welcome-pack/undo",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/post",
+        "/members/{member}/post",
+        [SIGN_IN, 422, 422, 422, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/post",
+        "/members/{far_member}/post",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/members/{member_id:int}/edit",
+        "/members/{member}/edit",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/members/{member_id:int}/edit",
+        "/members/{far_member}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/edit",
+        "/members/{member}/edit",
+        [SIGN_IN, 422, 422, 422, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/edit",
+        "/members/{far_member}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/members/{member_id:int}/leave",
+        "/members/{member}/leave",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/members/{member_id:int}/leave",
+        "/members/{far_member}/leave",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/leave",
+        "/members/{member}/leave",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/leave",
+        "/members/{far_member}/leave",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/members/policy/{federation_id:int}",
+        "/members/policy/{federation}",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/members/policy/{federation_id:int}",
+        "/members/policy/{far_federation}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/policy/{federation_id:int}",
+        "/members/policy/{federation}",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/policy/{federation_id:int}",
+        "/members/policy/{far_federation}",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
     ("POST", "/login", "/login", [422, 422, 422, 422, 422]),
     ("POST", "/language", "/language", [303, 303, 303, 303, 303]),
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303]),
 ]
+
+
+async def _members(tree, admin_id) -> dict:
+    """An applicant in each part of the tree; not backbone, so approving it is always refused."""
+    admin = await viewer(admin_id)
+    return {
+        "member": await make_member(admin, tree, "张三"),
+        "other_member": await make_member(
+            admin, tree, "李四", cooperative=tree.other_cooperative, village=tree.other_village
+        ),
+        "far_member": await make_member(
+            admin, tree, "王五", cooperative=tree.far_cooperative, village=tree.far_village
+        ),
+    }
 
 
 def test_matrix_covers_every_route():
@@ -192,7 +355,7 @@ def test_matrix_covers_every_route():
 async def test_each_role_gets_exactly_its_statuses(settings, role):
     tree = await make_tree()
     users = await make_role_users(tree)
-    ids = {**vars(tree), "judge_user": users["judge"]}
+    ids = {**vars(tree), "judge_user": users["judge"], **await _members(tree, users["admin"])}
     async with AsyncTestClient(app=create_app(settings)) as client:
         if role != "anonymous":
             await sign_in(client, role)

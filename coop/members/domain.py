@@ -103,6 +103,11 @@ def _require(viewer: Viewer, roles: tuple[Role, ...]) -> None:
         raise Forbidden
 
 
+def require_approver(viewer: Viewer) -> None:
+    """Approving, ending memberships and enrollment rules are for federation staff."""
+    _require(viewer, APPROVERS)
+
+
 def _actor_id(viewer: Viewer) -> int | None:
     return viewer.id or None  # the command line is not a user
 

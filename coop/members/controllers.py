@@ -1,0 +1,427 @@
+"""Member pages: list and search, enroll, member page, approve, welcome packs, posts, leaving."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+
+from coop.accounts import idempotency
+from coop.accounts.domain import Viewer
+from coop.accounts.guards import organizers, provide_viewer
+from coop.forms import optional_date
+from coop.i18n import translate
+from coop.members import choices, domain, forms
+from coop.members.identity import check_resident_id
+from coop.orgs import domain as orgs
+from coop.validation import Msg, ValidationError
+from coop.web import (
+    FormState,
+    flash,
+    form_or_stash,
+    htmx_target,
+    is_htmx,
+    page,
+    redirect,
+    safe_next,
+)
+
+
+def _names() -> dict:
+    return {
+        "status_names": choices.STATUSES,
+        "post_names": choices.POSTS,
+        "sex_names": choices.SEXES,
+        "ethnicity_names": choices.ETHNICITIES,
+        "education_names": choices.EDUCATION,
+        "household_names": choices.HOUSEHOLD_TYPES,
+        "event_names": choices.EVENTS,
+    }
+
+
+async def _places(viewer: Viewer) -> dict:
+    return {
+        "cooperatives": await orgs.cooperatives(viewer.scope),
+        "villages": await orgs.villages(viewer.scope),
+    }
+
+
+async def _enroll_page(
+    viewer: Viewer, form: FormState, *, status_code: int = 200, taken=None
+) -> object:
+    cooperative_id = form.get("cooperative_id")
+    recruiters = await domain.backbone_members(
+        viewer, int(cooperative_id) if str(cooperative_id).isdigit() else None
+    )
+    typed_id = form.get("resident_id")
+    checked = check_resident_id(typed_id) if typed_id else None
+    return page(
+        "members/enroll.html",
+        status_code=status_code,
+        form=form,
+        taken=taken,
+        checked=checked,
+        age=checked.age_on(domain.local_today()) if checked else None,
+        recruiters=recruiters,
+        **await _places(viewer),
+        **_names(),
+    )
+
+
+class MemberController(Controller):
+    path = "/members"
+    guards = [organizers]
+    dependencies = {"viewer": Provide(provide_viewer)}
+
+    @get("/", name="members")
+    async def list(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        where = forms.member_filter(request.query_params)
+        found = await domain.search(viewer, where)
+        query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+        context = dict(
+            found=found,
+            where=where,
+            query=query,
+            page_link=lambda n: "/members/?" + urlencode({**query, "page": n}),
+            **_names(),
+        )
+        if htmx_target(request) == "results":
+            return page("members/_rows.html", **context)
+        return page("members/list.html", **await _places(viewer), **context)
+
+    @get("/enroll")
+    async def enroll_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        cooperatives = await orgs.cooperatives(viewer.scope)
+        initial = {"submission_key": idempotency.new_key()}
+        if len(cooperatives) == 1:  # a village organizer's own cooperative, pre-selected
+            initial |= {
+                "cooperative_id": cooperatives[0]["id"],
+                "village_id": cooperatives[0]["village"],
+            }
+        form = await form_or_stash(request, initial)
+        if not form.get("submission_key"):
+            form.values["submission_key"] = idempotency.new_key()
+        return await _enroll_page(viewer, form)
+
+    @post("/enroll")
+    async def enroll(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        data = await request.form()
+        form = FormState.from_multidict(data)
+        try:
+            member_id = await domain.enroll(
+                viewer, forms.enrollment(data), data.get("submission_key")
+            )
+        except ValidationError as error:
+            form.errors = error.errors
+            return await _enroll_page(viewer, form, status_code=422)
+        except domain.AlreadyRegistered as taken:
+            return await _enroll_page(viewer, form, status_code=409, taken=taken)
+        flash(request, Msg("Saved as an applicant."))
+        return redirect(request, f"/members/{member_id}")
+
+    @post("/id-check")
+    async def id_check(self, request: Request) -> object:
+        """What the ID number typed so far says, for the live feedback under the field."""
+        data = await request.form()
+        raw = data.get("resident_id", "")
+        checked = check_resident_id(raw) if raw.strip() else None
+        return page(
+            "members/_id_check.html",
+            checked=checked,
+            age=checked.age_on(domain.local_today()) if checked else None,
+            **_names(),
+        )
+
+    @get("/recruiters")
+    async def recruiters(
+        self,
+        viewer: NamedDependency[Viewer],
+        cooperative_id: FromQuery[int] = 0,
+        q: FromQuery[str] = "",
+    ) -> object:
+        return page(
+            "members/_recruiters.html",
+            recruiters=await domain.backbone_members(viewer, cooperative_id or None, q),
+            form=FormState({}),
+        )
+
+    @get("/{member_id:int}")
+    async def detail(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        return await _member_page(request, viewer, member_id)
+
+    @post("/{member_id:int}/reveal")
+    async def reveal(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        full_id = await domain.reveal_resident_id(viewer, member_id)
+        return await _member_page(request, viewer, member_id, full_id=full_id)
+
+    @post("/{member_id:int}/phone")
+    async def phone(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        return await _member_page(
+            request, viewer, member_id, full_phone=await domain.reveal_phone(viewer, member_id)
+        )
+
+    @post("/{member_id:int}/approve")
+    async def approve_one(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        await domain.get_member(viewer, member_id)  # out of scope: 404
+        result = await domain.approve(viewer, [member_id])
+        if result.refused:
+            flash(request, result.refused[member_id])
+        else:
+            flash(request, Msg("Approved."))
+        return redirect(request, f"/members/{member_id}")
+
+    @post("/approve")
+    async def approve_many(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        data = await request.form()
+        ids = [int(v) for v in data.getall("member_ids", []) if v.isdigit()]
+        result = await domain.approve(viewer, ids)
+        if result.approved:
+            flash(request, Msg("{n} approved.", n=len(result.approved)))
+        for message in dict.fromkeys(result.refused.values()):
+            count = sum(1 for m in result.refused.values() if m == message)
+            flash(request, Msg("{n} not approved: {reason}", n=count, reason=translate(message)))
+        if not ids:
+            flash(request, Msg("Tick the applicants to approve."))
+        return redirect(request, safe_next(data.get("next"), "/members/?status=applicant"))
+
+    @get("/welcome-packs")
+    async def welcome_packs(
+        self, viewer: NamedDependency[Viewer], village_id: FromQuery[int] = 0
+    ) -> object:
+        return page(
+            "members/welcome_packs.html",
+            members=await domain.pending_welcome_packs(viewer, village_id or None),
+            village_id=village_id,
+            villages=await orgs.villages(viewer.scope),
+            **_names(),
+        )
+
+    @post("/{member_id:int}/welcome-pack")
+    async def issue_welcome_pack(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        return await _welcome_pack_answer(request, viewer, member_id, domain.issue_welcome_pack)
+
+    @post("/{member_id:int}/welcome-pack/undo")
+    async def undo_welcome_pack(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        return await _welcome_pack_answer(request, viewer, member_id, domain.undo_welcome_pack)
+
+    @post("/{member_id:int}/post")
+    async def record_post(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        data = await request.form()
+        errors: dict[str, Msg] = {}
+        started_on = (
+            optional_date(errors, "started_on", data.get("started_on")) or domain.local_today()
+        )
+        try:
+            if errors:
+                raise ValidationError(errors)
+            await domain.record_post(viewer, member_id, data.get("post", ""), started_on)
+        except ValidationError as error:
+            return await _member_page(
+                request, viewer, member_id, post_form=FormState.from_multidict(data, error.errors)
+            )
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/members/{member_id}")
+
+    @get("/{member_id:int}/edit")
+    async def edit_form(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        member = await domain.get_member(viewer, member_id)
+        initial = {
+            **member,
+            "phone": await domain.reveal_phone(viewer, member_id),
+            "village_id": member["village"],
+            "recruited_by_id": member["recruited_by"] or "",
+            "is_backbone": "1" if member["is_backbone"] else "",
+        }
+        form = await form_or_stash(request, initial)
+        return await _edit_page(viewer, member, form)
+
+    @post("/{member_id:int}/edit")
+    async def update(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        member = await domain.get_member(viewer, member_id)
+        data = await request.form()
+        try:
+            await domain.update_member(viewer, member_id, forms.changes(data))
+        except ValidationError as error:
+            form = FormState.from_multidict(data, error.errors)
+            if "version" in error.errors:  # show the current details beside what was typed
+                form.values["version"] = member["version"]
+            return await _edit_page(viewer, member, form, status_code=422)
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/members/{member_id}")
+
+    @get("/{member_id:int}/leave")
+    async def leave_form(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        member = await domain.get_member(viewer, member_id)
+        domain.require_approver(viewer)
+        form = await form_or_stash(
+            request,
+            {"on": domain.local_today().isoformat(), "version": member["version"], "kind": "left"},
+        )
+        return page("members/leave.html", member=member, form=form, **_names())
+
+    @post("/{member_id:int}/leave")
+    async def leave(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        member = await domain.get_member(viewer, member_id)
+        domain.require_approver(viewer)
+        data = await request.form()
+        errors: dict[str, Msg] = {}
+        on = optional_date(errors, "on", data.get("on"))
+        version = data.get("version", "")
+        try:
+            if errors or on is None:
+                raise ValidationError(errors or {"on": Msg("This field is required.")})
+            await domain.end_membership(
+                viewer,
+                member_id,
+                transfer=data.get("kind") == "transfer",
+                on=on,
+                reason=(data.get("reason") or "").strip()[:200],
+                transferred_to=(data.get("transferred_to") or "").strip()[:100],
+                version=int(version) if version.isdigit() else 0,
+            )
+        except ValidationError as error:
+            return page(
+                "members/leave.html",
+                status_code=422,
+                member=member,
+                form=FormState.from_multidict(data, error.errors),
+                **_names(),
+            )
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/members/{member_id}")
+
+    @get("/policy/{federation_id:int}")
+    async def policy_form(
+        self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
+    ) -> object:
+        federation = await orgs.federation_for_edit(viewer.scope, federation_id)
+        rules = await domain.policy(viewer, federation_id)
+        form = await form_or_stash(
+            request,
+            {
+                "card_prefix": rules["card_prefix"],
+                "backbone_first": "1" if rules["backbone_first"] else "",
+            },
+        )
+        return page("members/policy.html", federation=federation, rules=rules, form=form)
+
+    @post("/policy/{federation_id:int}")
+    async def set_policy(
+        self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
+    ) -> object:
+        federation = await orgs.federation_for_edit(viewer.scope, federation_id)
+        data = await request.form()
+        try:
+            await domain.set_policy(
+                viewer,
+                federation_id,
+                data.get("card_prefix", ""),
+                data.get("backbone_first") == "1",
+            )
+        except ValidationError as error:
+            return page(
+                "members/policy.html",
+                status_code=422,
+                federation=federation,
+                rules=await domain.policy(viewer, federation_id),
+                form=FormState.from_multidict(data, error.errors),
+            )
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/members/policy/{federation_id}")
+
+
+async def _member_page(
+    request: Request,
+    viewer: Viewer,
+    member_id: int,
+    *,
+    full_id: str = "",
+    full_phone: str = "",
+    post_form: FormState | None = None,
+) -> object:
+    member = await domain.get_member(viewer, member_id)
+    return page(
+        "members/detail.html",
+        status_code=422 if post_form else 200,
+        member=member,
+        full_id=full_id,
+        full_phone=full_phone,
+        age=member["birth_date"] and _age(member["birth_date"]),
+        events=await domain.history(viewer, member_id),
+        recruits=await domain.recruits(viewer, member_id),
+        posts=await domain.posts(viewer, member_id),
+        post_form=post_form or FormState({"started_on": domain.local_today().isoformat()}),
+        can_approve=viewer.role in domain.APPROVERS,
+        today=domain.local_today(),
+        **_names(),
+    )
+
+
+def _age(birth: dt.date) -> int:
+    today = domain.local_today()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int, action) -> object:
+    """htmx swaps the button in place; a plain POST goes back to where it came from."""
+    data = await request.form()
+    error = None
+    try:
+        member = await action(viewer, member_id)
+    except ValidationError as refused:
+        member = await domain.get_member(viewer, member_id)
+        error = next(iter(refused.errors.values()))
+    if is_htmx(request):
+        return page(
+            "members/_welcome_pack.html",
+            member=member,
+            error=error,
+            today=domain.local_today(),
+            next=data.get("next", ""),
+        )
+    if error:
+        flash(request, error)
+    return redirect(request, safe_next(data.get("next"), f"/members/{member_id}"))
+
+
+async def _edit_page(
+    viewer: Viewer, member: dict, form: FormState, *, status_code: int = 200
+) -> object:
+    return page(
+        "members/edit.html",
+        status_code=status_code,
+        member=member,
+        form=form,
+        recruiters=[
+            r
+            for r in await domain.backbone_members(viewer, member["cooperative"])
+            if r["id"] != member["id"]
+        ],
+        villages=await orgs.villages(viewer.scope),
+        **_names(),
+    )

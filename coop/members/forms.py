@@ -1,0 +1,92 @@
+"""Typed input for the enrollment, edit and search forms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from coop.forms import choice_id
+from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS, STATUSES
+from coop.members.domain import EnrollmentInput, MemberChanges, MemberFilter
+from coop.validation import Msg, ValidationError, clean_text
+
+NAME_MAX = 50
+
+
+def _choice(errors: dict[str, Msg], name: str, value: str | None, allowed) -> str:
+    value = (value or "").strip()
+    if value and value not in allowed:
+        errors[name] = Msg("Choose from the list.")
+    return value
+
+
+def _optional_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def enrollment(data: Mapping) -> EnrollmentInput:
+    errors: dict[str, Msg] = {}
+    result = EnrollmentInput(
+        name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
+        resident_id=(data.get("resident_id") or "")[:40],
+        phone=(data.get("phone") or "")[:40],
+        cooperative_id=choice_id(
+            errors,
+            "cooperative_id",
+            data.get("cooperative_id"),
+            Msg("Choose a cooperative from the list."),
+        ),
+        village_id=choice_id(
+            errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
+        ),
+        is_backbone=data.get("is_backbone") == "1",
+        recruited_by_id=_optional_id(data.get("recruited_by_id")),
+        ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
+        education=_choice(errors, "education", data.get("education"), EDUCATION),
+        household_type=_choice(
+            errors, "household_type", data.get("household_type"), HOUSEHOLD_TYPES
+        ),
+        worker_post=_choice(errors, "worker_post", data.get("worker_post"), POSTS),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def changes(data: Mapping) -> MemberChanges:
+    errors: dict[str, Msg] = {}
+    version = data.get("version") or ""
+    result = MemberChanges(
+        phone=(data.get("phone") or "")[:40],
+        village_id=choice_id(
+            errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
+        ),
+        is_backbone=data.get("is_backbone") == "1",
+        recruited_by_id=_optional_id(data.get("recruited_by_id")),
+        ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
+        education=_choice(errors, "education", data.get("education"), EDUCATION),
+        household_type=_choice(
+            errors, "household_type", data.get("household_type"), HOUSEHOLD_TYPES
+        ),
+        version=int(version) if version.isdigit() else 0,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def member_filter(params: Mapping) -> MemberFilter:
+    """Search and filters from the query string; anything unusable is ignored."""
+    page = params.get("page") or "1"
+    status = params.get("status") or ""
+    post = params.get("worker_post") or ""
+    return MemberFilter(
+        q=(params.get("q") or "").strip()[:40],
+        cooperative_id=_optional_id(params.get("cooperative_id")),
+        village_id=_optional_id(params.get("village_id")),
+        status=status if status in STATUSES else "",
+        backbone=params.get("backbone") == "1",
+        first_batch=params.get("first_batch") == "1",
+        welcome_pack_pending=params.get("welcome_pack_pending") == "1",
+        worker_post=post if post in POSTS or post == "any" else "",
+        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+    )

@@ -1,0 +1,205 @@
+import re
+
+import pytest
+
+from coop.audit.domain import recent
+from coop.members import domain as members
+from coop.members.tables import Member
+from tests.factories import (
+    csrf_token,
+    make_member,
+    make_role_users,
+    make_tree,
+    mobile,
+    post_form,
+    resident_id,
+    sign_in,
+    viewer,
+)
+
+
+@pytest.fixture
+async def world():
+    tree = await make_tree()
+    users = await make_role_users(tree)
+    return tree, {role: await viewer(user_id) for role, user_id in users.items()}
+
+
+def _enrollment(tree, **changes):
+    return {
+        "name": "李四",
+        "resident_id": resident_id(),
+        "phone": mobile(),
+        "cooperative_id": tree.cooperative,
+        "village_id": tree.village,
+        **changes,
+    }
+
+
+async def _enroll(client, data):
+    page = await client.get("/members/enroll")
+    key = re.search(r'name="submission_key" value="([^"]+)"', page.text).group(1)
+    payload = {**data, "_csrf_token": csrf_token(page), "submission_key": key}
+    return await client.post("/members/enroll", data=payload, follow_redirects=False), payload
+
+
+async def test_enroll_form_preselects_the_village_organizers_cooperative(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    page = await client.get("/members/enroll")
+    assert f'<option value="{tree.cooperative}" selected>' in page.text
+
+
+async def test_live_id_check_shows_what_the_number_says(client, world):
+    await sign_in(client, "village")
+    page = await client.get("/members/enroll")
+    answer = await client.post(
+        "/members/id-check",
+        data={"resident_id": "360426199101010071"},
+        headers={"hx-request": "true", "x-csrftoken": csrf_token(page)},
+    )
+    assert "男 · 1991年1月1日" in answer.text and "江西省德安县" in answer.text
+    bad = await client.post(
+        "/members/id-check",
+        data={"resident_id": "36042619910102009X"},
+        headers={"hx-request": "true", "x-csrftoken": csrf_token(page)},
+    )
+    assert "校验码不符" in bad.text
+
+
+async def test_enroll_then_the_member_page_shows_masked_numbers_only(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    data = _enrollment(tree)
+    response, _ = await _enroll(client, data)
+    assert response.status_code == 303
+    assert data["resident_id"] not in response.headers["location"]
+    page = await client.get(response.headers["location"])
+    assert "已保存为申请人。" in page.text
+    assert data["resident_id"] not in page.text and data["phone"] not in page.text
+    assert data["resident_id"][:6] + "********" + data["resident_id"][-4:] in page.text
+
+
+async def test_bad_check_digit_comes_back_with_everything_typed(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    number = resident_id()
+    bad = number[:-1] + ("0" if number[-1] != "0" else "1")
+    response, _ = await _enroll(client, _enrollment(tree, resident_id=bad, name="王小二"))
+    assert response.status_code == 422
+    assert "校验码不符" in response.text
+    assert f'value="{bad}"' in response.text and 'value="王小二"' in response.text
+    assert await Member.count().run() == 0
+
+
+async def test_resending_the_same_form_creates_one_member(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    first, payload = await _enroll(client, _enrollment(tree))
+    again = await client.post("/members/enroll", data=payload, follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, first.headers["location"])
+    assert await Member.count().run() == 1
+
+
+async def test_duplicate_in_scope_links_to_the_record(client, world):
+    tree, who = world
+    number = resident_id()
+    member_id = await make_member(who["village"], tree, id_number=number)
+    await sign_in(client, "village")
+    response, _ = await _enroll(client, _enrollment(tree, resident_id=number))
+    assert response.status_code == 409
+    assert (
+        "该身份证号已经登记。" in response.text and f'href="/members/{member_id}"' in response.text
+    )
+
+
+async def test_duplicate_outside_scope_names_only_the_union(client, world):
+    tree, who = world
+    number = resident_id()
+    await make_member(
+        who["admin"],
+        tree,
+        "外人",
+        cooperative=tree.far_cooperative,
+        village=tree.far_village,
+        id_number=number,
+    )
+    await sign_in(client, "village")
+    response, _ = await _enroll(client, _enrollment(tree, resident_id=number))
+    assert response.status_code == 409
+    assert "“界石果蔬”产业工会联合会" in response.text
+    assert "外人" not in response.text and "/members/" + '1"' not in response.text
+
+
+async def test_live_search_by_initials_returns_the_rows(client, world):
+    tree, who = world
+    await make_member(who["village"], tree, "张三")
+    await make_member(who["village"], tree, "李四")
+    await sign_in(client, "village")
+    rows = await client.get(
+        "/members/?q=zs", headers={"hx-request": "true", "hx-target": "div#results"}
+    )
+    assert "张三" in rows.text and "李四" not in rows.text and "<html" not in rows.text
+
+
+async def test_welcome_pack_tap_swaps_in_place_and_can_be_undone(client, world):
+    tree, who = world
+    member_id = await make_member(who["village"], tree, backbone=True)
+    await members.approve(who["federation"], [member_id])
+    await sign_in(client, "village")
+    page = await client.get("/members/welcome-packs")
+    headers = {"hx-request": "true", "x-csrftoken": csrf_token(page)}
+    issued = await client.post(f"/members/{member_id}/welcome-pack", headers=headers)
+    assert "已发放入会大礼包" in issued.text and "撤销" in issued.text
+    undone = await client.post(f"/members/{member_id}/welcome-pack/undo", headers=headers)
+    assert "登记已发放入会大礼包" in undone.text
+
+
+async def test_full_id_shown_to_federation_organizer_after_a_post_and_audited(client, world):
+    tree, who = world
+    number = resident_id()
+    member_id = await make_member(who["village"], tree, id_number=number)
+    await sign_in(client, "federation")
+    response = await post_form(
+        client, f"/members/{member_id}/reveal", {}, form_url=f"/members/{member_id}"
+    )
+    assert number in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert (await recent(1))[0]["action"] == "reveal_id"
+
+
+async def test_bulk_approval_reports_refusals(client, world):
+    tree, who = world
+    backbone = await make_member(who["village"], tree, "骨干", backbone=True)
+    ordinary = await make_member(who["village"], tree, "社员")
+    await sign_in(client, "federation")
+    response = await post_form(
+        client,
+        "/members/approve",
+        {"member_ids": [str(backbone), str(ordinary)]},
+        form_url="/members/?status=applicant",
+    )
+    page = await client.get(response.headers["location"])
+    assert "1 人已批准。" in page.text and "1 人未批准" in page.text
+
+
+async def test_stale_edit_keeps_what_was_typed_and_says_why(client, world):
+    tree, who = world
+    member_id = await make_member(who["village"], tree)
+    await sign_in(client, "village")
+    form = await client.get(f"/members/{member_id}/edit")
+    token = csrf_token(form)
+    await members.record_post(who["federation"], member_id, "sales", members.local_today())
+    new_phone = mobile()
+    response = await client.post(
+        f"/members/{member_id}/edit",
+        data={
+            "_csrf_token": token,
+            "version": "1",
+            "phone": new_phone,
+            "village_id": tree.village,
+            "cooperative_id": tree.cooperative,
+        },
+    )
+    assert response.status_code == 422
+    assert "其他人修改了" in response.text and f'value="{new_phone}"' in response.text
