@@ -12,6 +12,8 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -21,6 +23,7 @@ from coop import db, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.home.controllers import HomeController, healthz
+from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
@@ -177,8 +180,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HomeController,
             OrgController,
             MemberController,
+            MemberApiController,
             healthz,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False
+            ),
         ],
         middleware=[security_headers, locale_middleware, session_config.middleware, csrf_recovery],
         csrf_config=CSRFConfig(
@@ -187,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
+            exclude=["^/api/"],  # bearer tokens, not cookies: nothing to forge
         ),
         stores={"sessions": DatabaseStore("session")},
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
@@ -201,6 +208,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         on_startup=[startup],
         on_shutdown=[shutdown],
-        openapi_config=None,  # HTML pages only; the JSON API brings its own schema
+        openapi_config=OpenAPIConfig(
+            title="Coop Union API",
+            version="1.0.0",
+            path="/api/v1/schema",
+            render_plugins=[JsonRenderPlugin()],  # no viewer: it would load scripts from a CDN
+        ),
         debug=settings.debug,
     )

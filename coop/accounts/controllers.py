@@ -20,6 +20,8 @@ LOCALE_COOKIE = "coop_locale"
 
 
 class SessionController(Controller):
+    include_in_schema = False
+
     @get("/login", name="login")
     async def login_form(self, request: Request, next: FromQuery[str] = "") -> object:
         if await load_viewer(request):
@@ -89,6 +91,7 @@ async def _scope_choices() -> dict:
 
 
 class UserController(Controller):
+    include_in_schema = False
     path = "/accounts/users"
     guards = [admin_only]
     dependencies = {"viewer": Provide(provide_viewer)}

@@ -387,3 +387,44 @@ async def demo_logins() -> list[dict]:
         .run()
     )
     return json.loads(bytes(row["value"])) if row else []
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_api_token(username: str, label: str = "") -> str:
+    """A new bearer token for the user; only its hash is kept, so it is shown once."""
+    import secrets
+
+    from coop.accounts.tables import ApiToken
+
+    user = await User.select(User.id).where(User.username == username.strip().lower()).first().run()
+    if user is None:
+        raise NotFound
+    token = "coop_" + secrets.token_urlsafe(32)
+    async with db.transaction():
+        await ApiToken.insert(
+            ApiToken(user=user["id"], token_hash=_token_hash(token), label=label[:100])
+        ).run()
+        await audit.record(command_line_viewer().actor, "create", "api_token", user["id"], label)
+    return token
+
+
+async def viewer_for_token(token: str) -> Viewer | None:
+    from coop.accounts.tables import ApiToken
+
+    row = (
+        await ApiToken.select(ApiToken.id, ApiToken.user)
+        .where(ApiToken.token_hash == _token_hash(token))
+        .first()
+        .run()
+    )
+    if row is None:
+        return None
+    return await viewer_for(row["user"])

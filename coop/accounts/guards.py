@@ -7,7 +7,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
-from coop.accounts.domain import Role, Viewer, viewer_for
+from coop.accounts.domain import Role, Viewer, viewer_for, viewer_for_token
 from coop.web import stash_form
 
 
@@ -52,3 +52,14 @@ async def provide_viewer(request: Request) -> Viewer:
     viewer = await load_viewer(request)
     assert viewer is not None, "route needs the signed_in guard"
     return viewer
+
+
+async def api_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """JSON API routes: the user comes from an `Authorization: Bearer …` token."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    viewer = await viewer_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if viewer is None:
+        raise NotAuthorizedException("A valid bearer token is required.")
+    if viewer.role not in (Role.union_admin, Role.federation_organizer, Role.village_organizer):
+        raise PermissionDeniedException
+    connection.scope.setdefault("state", {})["viewer"] = viewer

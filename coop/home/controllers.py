@@ -20,6 +20,7 @@ AUDIT_PAGE_SIZE = 100
 
 
 class HomeController(Controller):
+    include_in_schema = False
     dependencies = {"viewer": Provide(provide_viewer)}
 
     @get("/", name="home", guards=[signed_in])
@@ -46,7 +47,7 @@ class HomeController(Controller):
         )
 
 
-@get("/healthz")
+@get("/healthz", include_in_schema=False)
 async def healthz() -> dict:
     pending = await db.pending_migrations()
     return {

@@ -72,6 +72,7 @@ async def _enroll_page(
 
 
 class MemberController(Controller):
+    include_in_schema = False
     path = "/members"
     guards = [organizers]
     dependencies = {"viewer": Provide(provide_viewer)}

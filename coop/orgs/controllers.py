@@ -25,6 +25,7 @@ async def _cooperative_choices(viewer: NamedDependency[Viewer]) -> dict:
 
 
 class OrgController(Controller):
+    include_in_schema = False
     path = "/orgs"
     guards = [organizers]
     dependencies = {"viewer": Provide(provide_viewer)}
