@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from zoneinfo import ZoneInfo
 from contextvars import ContextVar
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
