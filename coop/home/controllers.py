@@ -9,9 +9,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from coop import db
-from coop.accounts.domain import ROLE_NAMES, Viewer
+from coop.accounts.domain import ROLE_NAMES, Role, Viewer
 from coop.accounts.guards import admin_only, provide_viewer, signed_in
 from coop.audit import domain as audit
+from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union
 from coop.web import page
@@ -32,6 +33,7 @@ class HomeController(Controller):
             cooperatives=await orgs.cooperatives(scope),
             villages=await orgs.villages(scope),
             role_name=ROLE_NAMES[viewer.role],
+            figures=await members.counts(viewer) if viewer.role is not Role.judge else {},
             today=dt.date.today(),
         )
 

@@ -195,6 +195,26 @@ async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
     return MemberPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
+async def counts(viewer: Viewer) -> dict[str, int]:
+    """Headline figures for the home page, within scope."""
+    _require(viewer, ORGANIZERS)
+
+    async def count(condition) -> int:
+        return await _scoped(Member.count().where(condition), viewer.scope).run()
+
+    return {
+        "applicants": await count(Member.status == Status.applicant.value),
+        "members": await count(Member.status == Status.member.value),
+        "first_batch": await count(Member.first_batch.eq(True)),
+        "industrial_workers": await count(
+            Member.status.is_in(list(ACTIVE)) & (Member.worker_post != "")
+        ),
+        "welcome_packs_pending": await count(
+            (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
+        ),
+    }
+
+
 async def get_member(viewer: Viewer, member_id: int) -> dict:
     _require(viewer, ORGANIZERS)
     query = _scoped(
