@@ -401,7 +401,7 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
         return page(
             "members/_welcome_pack.html",
             member=member,
-            error=error,
+            pack_error=error,
             today=domain.local_today(),
             next=data.get("next", ""),
         )
