@@ -32,7 +32,7 @@ def _body(tree, **changes):
 async def test_api_needs_a_valid_bearer_token(client, world):
     assert (await client.get("/api/v1/members/")).status_code == 401
     bad = await client.get("/api/v1/members/", headers={"authorization": "Bearer nope"})
-    assert (bad.status_code, bad.json()["detail"]) == (401, "A valid bearer token is required.")
+    assert (bad.status_code, bad.json()["detail"]) == (401, "需要有效的访问令牌（Bearer token）。")
 
 
 async def test_judge_tokens_cannot_read_members(client, world):
