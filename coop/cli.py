@@ -38,13 +38,27 @@ def cmd_migrate(args) -> None:
 
 
 def cmd_demo(args) -> None:
+    import time
+
     from coop import demo
 
+    if args.members < 0:
+        sys.exit("--members takes a number of members, 0 or more.")
     settings = _setup()
 
     async def run():
         await _migrate(settings)
-        await demo.load()
+        added = await demo.load()
+        print(
+            f"{added} demo members added." if added else "Demo members already present.",
+            flush=True,
+        )
+        if args.members:
+            started = time.perf_counter()
+            print(f"Adding {args.members:,} generated members...", flush=True)
+            count = await demo.add_members(args.members, lambda line: print(line, flush=True))
+            print(f"Added {count:,} members in {time.perf_counter() - started:.1f} s.")
+        await db.stop(settings)
 
     asyncio.run(run())
     print("Demo data loaded. Sign in as demo-admin, demo-federation, demo-village or demo-judge")
@@ -183,7 +197,15 @@ def main(argv: list[str] | None = None) -> None:
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
-    commands.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)
+    demo = commands.add_parser("demo", help="load demo data (idempotent)")
+    demo.add_argument(
+        "--members",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then add N more generated members (a benchmark data set; adds N on every run)",
+    )
+    demo.set_defaults(func=cmd_demo)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(
         dest="action", required=True

@@ -1,16 +1,28 @@
-"""Demo data: the union tree of the seed article, and one account for each role.
+"""Demo data: the union tree of the seed article, one account for each role, and members.
 
-Loading it twice changes nothing. Demo people (members) are fictional and
-arrive with the enrollment context.
+Loading it twice changes nothing. The members are fictional (see `demo_people`);
+`add_members` adds as many more as a benchmark needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from piccolo.table import Table
+
+from coop import db, privacy
 from coop.accounts import domain as accounts
 from coop.accounts.tables import User
+from coop.audit import domain as audit
 from coop.audit.domain import Actor
+from coop.members import domain as members
+from coop.members.identity import check_resident_id, make_resident_id
+from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Cooperative, Union, Village
 
@@ -69,7 +81,8 @@ async def _id_of(table, name: str) -> int:
     return row["id"]
 
 
-async def load() -> None:
+async def load() -> int:
+    """The union tree, the demo accounts and the demo members; the number of members added."""
     district = await orgs.create_union(ACTOR, "巴南区总工会", Union.Level.district, None)
     everything = orgs.Scope(everything=True, can_manage=True)
     for town_name, federations, villages in TREE:
@@ -121,3 +134,467 @@ async def load() -> None:
             for u, _, role, f, c in LOGINS
         ]
     )
+    return await load_members()
+
+
+# --- fictional members ---------------------------------------------------------------
+#
+# Everyone below is invented: names drawn from common surnames and given-name
+# characters, resident ID numbers built with a valid check digit, mobile numbers
+# in the 199 0xxx range. A fixed seed makes every run produce the same people.
+
+SEED = 20220601
+SURNAMES = (
+    "陈刘李王张杨黄周罗谭"  # the commonest in 巴南, twice as likely
+    "陈刘李王张杨黄周罗谭"
+    "赵吴徐孙马朱胡郭何林高郑梁谢宋唐许韩冯邓曹彭肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟陆汪范金石廖贾夏付方邹熊秦邱江冉向汤雷龙文"
+    "单曾解"  # surnames with several readings: the search must find every one
+)
+GIVEN_MALE = "伟强军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆旭宁龙林洋建国文志海庆成德兵贵福江川渝"
+GIVEN_FEMALE = "芳娟敏静丽艳娜霞秀英玲燕萍红梅琴云兰凤洁琳婷雪慧倩颖莉桂群蓉春菊翠玉秋"
+BIRTH_FIRST = dt.date(1955, 1, 1)
+BIRTH_DAYS = (dt.date(2004, 12, 31) - BIRTH_FIRST).days + 1
+AREAS = ["500113"] * 18 + ["500112", "500107"]  # 巴南区, now and then 渝北区, 九龙坡区
+ETHNICITIES = ["01"] * 17 + ["15", "15", "06"]  # mostly Han, some Tujia and Miao
+EDUCATION = ["primary"] * 3 + ["junior"] * 4 + ["senior"] * 2 + ["college"]
+HOUSEHOLDS = ["ordinary"] * 8 + ["lifted", "monitored"]
+POSTS = [p.value for p in Member.Post if p is not Member.Post.other]
+CARD_PREFIXES = {"“姜家黑”产业工会联合会": "JJH", "“界石果蔬”产业工会联合会": "JSGS"}
+# (cooperative, members, of whom backbone); the backbone members are the first batch
+MEMBER_PLAN = [
+    ("蔡家寺村“黑黑黑”合作社", 80, 12),
+    ("文石村蔬菜专业合作社", 65, 10),
+    ("凉河村生态养殖合作社", 60, 9),
+    ("桂花村果蔬合作社", 35, 5),
+]
+APPLICANTS = 20  # ordinary members still waiting for approval
+LEAVE_REASONS = ["外出务工", "外出务工", "年老体弱", "身体原因"]
+TRANSFERS = ["南彭街道总工会", "界石镇总工会", "一品街道总工会"]
+WELCOME_PACK_SHARE = 0.6
+POST_SHARE = 0.4
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    sex: str  # "M" or "F": the 17th digit of the ID number agrees
+    resident_id: str
+    phone: str
+
+
+def _name(rng: random.Random, sex: str) -> str:
+    given = GIVEN_MALE if sex == "M" else GIVEN_FEMALE
+    return rng.choice(SURNAMES) + "".join(rng.choices(given, k=1 if rng.random() < 0.3 else 2))
+
+
+def demo_people(count: int) -> list[Person]:
+    """The people of the default demo: sequence numbers 000-499, phones 1990000xxxx."""
+    rng = random.Random(SEED)
+    people: list[Person] = []
+    seen: set[str] = set()
+    while len(people) < count:
+        sex = rng.choice("MF")
+        born = BIRTH_FIRST + dt.timedelta(days=rng.randrange(BIRTH_DAYS))
+        sequence = rng.randrange(250) * 2 + (sex == "M")  # odd: male
+        number = make_resident_id(rng.choice(AREAS), born, sequence)
+        if number in seen:
+            continue
+        seen.add(number)
+        people.append(Person(_name(rng, sex), sex, number, f"1990000{len(people):04d}"))
+    return people
+
+
+async def _cooperatives() -> dict[str, dict]:
+    rows = await Cooperative.select(
+        Cooperative.id,
+        Cooperative.name,
+        Cooperative.federation,
+        Cooperative.village,
+        Cooperative.federation.name.as_alias("federation_name"),
+        Cooperative.federation.founded_on.as_alias("founded_on"),
+        Cooperative.federation.parent.as_alias("town"),
+    ).run()
+    return {row["name"]: row for row in rows}
+
+
+async def _villages_by_town() -> dict[int, list[int]]:
+    towns: dict[int, list[int]] = {}
+    for row in await Village.select(Village.id, Village.town).order_by(Village.id).run():
+        towns.setdefault(row["town"], []).append(row["id"])
+    return towns
+
+
+def _village(rng: random.Random, cooperative: dict, towns: dict[int, list[int]]) -> int:
+    """Mostly the cooperative's own village, now and then another one in its town."""
+    if rng.random() < 0.85:
+        return cooperative["village"]
+    return rng.choice(towns[cooperative["town"]])
+
+
+async def load_members() -> int:
+    """The default demo members, through the enrollment rules; 0 if they are there already.
+
+    One transaction: a run that fails half-way leaves nothing, and the next run starts over.
+    """
+    people = demo_people(sum(total for _, total, _ in MEMBER_PLAN))
+    hashes = [privacy.keyed_hash("resident_id", p.resident_id) for p in people]
+    viewer = accounts.command_line_viewer()
+    rng = random.Random(SEED + 1)
+    today = members.local_today()
+    async with db.transaction():
+        if await Member.exists().where(Member.id_hash.is_in(hashes)).run():
+            return 0
+        cooperatives = await _cooperatives()
+        towns = await _villages_by_town()
+        queue = iter(people)
+        plan = []  # (cooperative row, backbone people, ordinary people)
+        for name, total, backbone in MEMBER_PLAN:
+            group = [next(queue) for _ in range(total)]
+            plan.append((cooperatives[name], group[:backbone], group[backbone:]))
+
+        async def enroll(person: Person, cooperative: dict, backbone: bool, recruiter) -> int:
+            return await members.enroll(
+                viewer,
+                members.EnrollmentInput(
+                    name=person.name,
+                    resident_id=person.resident_id,
+                    phone=person.phone,
+                    cooperative_id=cooperative["id"],
+                    village_id=_village(rng, cooperative, towns),
+                    is_backbone=backbone,
+                    recruited_by_id=recruiter,
+                    ethnicity=rng.choice(ETHNICITIES),
+                    education=rng.choice(EDUCATION),
+                    household_type=rng.choice(HOUSEHOLDS),
+                ),
+            )
+
+        async def approve(member_ids: list[int]) -> None:
+            result = await members.approve(viewer, member_ids)
+            if result.refused:
+                raise RuntimeError(f"demo approval refused: {result.refused}")
+
+        federations = {c["federation"]: c["federation_name"] for c, _, _ in plan}
+        # 首批: the backbone members of every cooperative join first ...
+        for federation, name in federations.items():
+            await members.set_policy(viewer, federation, CARD_PREFIXES.get(name, ""), True)
+        backbone_ids: dict[int, list[int]] = {}
+        for cooperative, backbone, _ in plan:
+            ids = [await enroll(p, cooperative, True, None) for p in backbone]
+            backbone_ids[cooperative["id"]] = ids
+            await approve(ids)
+        # ... then enrollment opens, and they bring the ordinary members in.
+        for federation, name in federations.items():
+            await members.set_policy(viewer, federation, CARD_PREFIXES.get(name, ""), False)
+        ordinary_ids = []
+        for cooperative, _, ordinary in plan:
+            for person in ordinary:
+                recruiter = rng.choice(backbone_ids[cooperative["id"]])
+                ordinary_ids.append(
+                    await enroll(
+                        person, cooperative, False, recruiter if rng.random() < 0.9 else None
+                    )
+                )
+        waiting = set(rng.sample(ordinary_ids, APPLICANTS))
+        await approve([i for i in ordinary_ids if i not in waiting])
+        approved = [i for ids in backbone_ids.values() for i in ids] + [
+            i for i in ordinary_ids if i not in waiting
+        ]
+        everyone = approved + sorted(waiting)
+        for member_id in rng.sample(approved, round(WELCOME_PACK_SHARE * len(people))):
+            await members.issue_welcome_pack(viewer, member_id)
+        for member_id in rng.sample(everyone, round(POST_SHARE * len(people))):
+            post, next_post = rng.sample(POSTS, 2)
+            start = today - dt.timedelta(days=rng.randrange(60, 900))
+            await members.record_post(viewer, member_id, post, start)
+            if rng.random() < 0.25:  # moved along the chain: a post history of two
+                later = start + dt.timedelta(days=rng.randrange(1, (today - start).days))
+                await members.record_post(viewer, member_id, next_post, later)
+        ordinary_members = [i for i in ordinary_ids if i not in waiting]
+        leaving = rng.sample(ordinary_members, len(LEAVE_REASONS) + len(TRANSFERS))
+        for member_id, reason in zip(leaving, LEAVE_REASONS, strict=False):
+            member = await members.get_member(viewer, member_id)
+            await members.end_membership(
+                viewer,
+                member_id,
+                transfer=False,
+                on=today,
+                reason=reason,
+                transferred_to="",
+                version=member["version"],
+            )
+        for member_id, union in zip(leaving[len(LEAVE_REASONS) :], TRANSFERS, strict=True):
+            member = await members.get_member(viewer, member_id)
+            await members.end_membership(
+                viewer,
+                member_id,
+                transfer=True,
+                on=today,
+                reason="迁居",
+                transferred_to=union,
+                version=member["version"],
+            )
+    return len(people)
+
+
+# --- many members, quickly: `coop demo --members N` ---------------------------------------
+#
+# Built in Python and written with executemany, a chunk per transaction: going
+# through the domain one person at a time would take hours for 100,000 people.
+# The stored values are those the domain would store: the same privacy
+# functions, the same search keys (members._search_keys), card numbers taken
+# from the federation's sequence.
+
+BULK_SEQUENCES = 500  # sequence numbers 500-999; the default demo uses 000-499
+BULK_SPACE = BIRTH_DAYS * BULK_SEQUENCES  # 9,131,500 people per area code
+BULK_STRIDE = 7_368_787  # coprime with BULK_SPACE: k -> (birth date, sequence) is one-to-one
+BULK_AREAS = ["500113", "500112", "500107", "500108", "500106"]
+BULK_CHUNK = 2000
+BULK_SHARES = [  # status, share
+    (Member.Status.applicant.value, 0.03),
+    (Member.Status.left.value, 0.01),
+    (Member.Status.transferred_out.value, 0.01),
+]
+
+
+def bulk_person(k: int, rng: random.Random) -> Person:
+    """The k-th generated person: a different ID number for every k below 45 million."""
+    j = k * BULK_STRIDE % BULK_SPACE
+    sequence = BULK_SEQUENCES + j // BIRTH_DAYS
+    born = BIRTH_FIRST + dt.timedelta(days=j % BIRTH_DAYS)
+    number = make_resident_id(BULK_AREAS[k // BULK_SPACE % len(BULK_AREAS)], born, sequence)
+    sex = "M" if sequence % 2 else "F"
+    return Person(_name(rng, sex), sex, number, f"1990{1_000_000 + k % 9_000_000:07d}")
+
+
+def _birth_date(number: str) -> dt.date:
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+@functools.cache
+def _birth_place(area: str, year: int) -> str:
+    return check_resident_id(make_resident_id(area, dt.date(year, 7, 1), 1)).birth_place
+
+
+def _local(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(
+        day, dt.time(rng.randrange(8, 18), rng.randrange(60)), members.LOCAL_TIME
+    )
+
+
+def _days(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    """A day from start to end, both included."""
+    return start + dt.timedelta(days=rng.randrange(max(1, (end - start).days + 1)))
+
+
+@dataclass
+class _Row:
+    member: dict
+    keys: list[str]
+    events: list[list]  # [at, action, detail]; "approved" gets its card number later
+    posts: list[tuple]  # (post, started_on, ended_on)
+
+
+@dataclass
+class _Place:
+    cooperatives: list[dict]
+    weights: list[int]
+    towns: dict[int, list[int]]
+    recruiters: dict[int, list[int]]
+
+
+def _bulk_row(k: int, rng: random.Random, place: _Place, today: dt.date) -> _Row:
+    person = bulk_person(k, rng)
+    number, phone = person.resident_id, person.phone
+    [cooperative] = rng.choices(place.cooperatives, place.weights)
+    status = Member.Status.member.value
+    draw = rng.random()
+    for name, share in BULK_SHARES:
+        if draw < share:
+            status = name
+            break
+        draw -= share
+    earliest = (cooperative["founded_on"] or dt.date(2022, 6, 1)) + dt.timedelta(days=30)
+    applied = _days(rng, earliest, today - dt.timedelta(days=45))
+    joined = None if status == "applicant" else applied + dt.timedelta(days=rng.randrange(1, 31))
+    ended = status in ("left", "transferred_out")
+    left_on = _days(rng, joined + dt.timedelta(days=1), today) if ended else None
+    events = [[_local(applied, rng), "applied", ""]]
+    if joined:
+        events.append([_local(joined, rng), "approved", None])
+    pack_at = None
+    if joined and rng.random() < 0.62:
+        pack_at = _local(joined + dt.timedelta(days=rng.randrange(15)), rng)
+        events.append([pack_at, "welcome_pack", ""])
+    posts = []
+    if not ended and rng.random() < 0.4:
+        first, second = rng.sample(POSTS, 2)
+        started = _days(rng, applied, today)
+        if rng.random() < 0.25 and started < today:
+            moved = _days(rng, started + dt.timedelta(days=1), today)
+            posts = [(first, started, moved), (second, moved, None)]
+        else:
+            posts = [(first, started, None)]
+        events += [[_local(day, rng), "worker_post", post] for post, day, _ in posts]
+    leave_reason = transferred_to = ""
+    if ended:
+        transfer = status == "transferred_out"
+        transferred_to = rng.choice(TRANSFERS) if transfer else ""
+        leave_reason = "迁居" if transfer else rng.choice(LEAVE_REASONS)
+        events.append([_local(left_on, rng), status, transferred_to or leave_reason])
+    recruiters = place.recruiters.get(cooperative["id"])
+    member = dict(
+        name=person.name,
+        sex=person.sex,
+        birth_date=_birth_date(number),
+        birth_place=_birth_place(number[:6], int(number[6:10])),
+        id_hash=privacy.keyed_hash("resident_id", number),
+        id_encrypted=privacy.encrypt(number),
+        id_masked=privacy.mask_id(number),
+        phone_hash=privacy.keyed_hash("phone", phone),
+        phone_encrypted=privacy.encrypt(phone),
+        phone_masked=privacy.mask_phone(phone),
+        ethnicity=rng.choice(ETHNICITIES),
+        education=rng.choice(EDUCATION),
+        household_type=rng.choice(HOUSEHOLDS),
+        federation=cooperative["federation"],
+        cooperative=cooperative["id"],
+        village=_village(rng, cooperative, place.towns),
+        status=status,
+        is_backbone=rng.random() < 0.02,
+        first_batch=False,
+        first_batch_on=None,
+        recruited_by=rng.choice(recruiters) if recruiters and rng.random() < 0.85 else None,
+        applied_on=applied,
+        join_date=joined,
+        card_number=None,
+        worker_post=posts[-1][0] if posts else "",
+        welcome_pack_at=pack_at,
+        welcome_pack_by=None,
+        left_on=left_on,
+        leave_reason=leave_reason,
+        transferred_to=transferred_to,
+        version=len(events),
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    keys = [key.key for key in members._search_keys(0, person.name, number, phone)]
+    return _Row(member, keys, events, posts)
+
+
+async def _insert_many(table: type[Table], columns: list[str], rows: list[tuple]) -> None:
+    """One INSERT, many rows, on the connection of the open transaction."""
+    if not rows:
+        return
+    if db.is_sqlite():
+        marks = ", ".join("?" for _ in columns)
+    else:
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'
+    connection = db.engine().current_transaction.get().connection
+    await connection.executemany(sql, rows)
+
+
+async def _new_member_ids(count: int) -> list[int]:
+    """IDs for `count` new members; call inside the write transaction."""
+    if db.is_sqlite():  # the IMMEDIATE transaction holds the write lock
+        [row] = await Member.raw('SELECT coalesce(max("id"), 0) AS top FROM "member"').run()
+        return list(range(row["top"] + 1, row["top"] + 1 + count))
+    rows = await Member.raw(
+        "SELECT nextval(pg_get_serial_sequence('member', 'id')) AS id FROM generate_series(1, {})",
+        count,
+    ).run()
+    return [row["id"] for row in rows]
+
+
+async def _card_numbers(federation: int, count: int) -> list[str]:
+    """The federation's next `count` card numbers, as approval would give them."""
+    [row] = (
+        await EnrollmentPolicy.update(
+            {EnrollmentPolicy.last_card_number: EnrollmentPolicy.last_card_number + count}
+        )
+        .where(EnrollmentPolicy.federation == federation)
+        .returning(EnrollmentPolicy.last_card_number, EnrollmentPolicy.card_prefix)
+        .run()
+    )
+    last = row["last_card_number"]
+    return [f"{row['card_prefix']}{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+async def _write_chunk(rows: list[_Row]) -> int:
+    """Insert one chunk in one transaction; people whose ID is already there are skipped."""
+    async with db.transaction():
+        hashes = [row.member["id_hash"] for row in rows]
+        taken = {
+            found["id_hash"]
+            for found in await Member.select(Member.id_hash)
+            .where(Member.id_hash.is_in(hashes))
+            .run()
+        }
+        rows = [row for row in rows if row.member["id_hash"] not in taken]
+        if not rows:
+            return 0
+        carded: dict[int, list[_Row]] = {}
+        for row in rows:
+            if row.member["join_date"] is not None:
+                carded.setdefault(row.member["federation"], []).append(row)
+        for federation, group in carded.items():
+            for row, card in zip(group, await _card_numbers(federation, len(group)), strict=True):
+                row.member["card_number"] = card
+        ids = await _new_member_ids(len(rows))
+        columns = ["id", *rows[0].member]
+        member_rows, key_rows, event_rows, post_rows = [], [], [], []
+        for member_id, row in zip(ids, rows, strict=True):
+            member_rows.append((member_id, *row.member.values()))
+            key_rows += [(member_id, key) for key in row.keys]
+            for at, action, detail in row.events:
+                detail = row.member["card_number"] if detail is None else detail
+                event_rows.append((member_id, at, None, action, detail))
+            post_rows += [(member_id, p, started, ended, None) for p, started, ended in row.posts]
+        await _insert_many(Member, columns, member_rows)
+        await _insert_many(MemberSearchKey, ["member", "key"], key_rows)
+        await _insert_many(MemberEvent, ["member", "at", "actor", "action", "detail"], event_rows)
+        await _insert_many(
+            WorkerPost, ["member", "post", "started_on", "ended_on", "recorded_by"], post_rows
+        )
+    return len(rows)
+
+
+async def add_members(count: int, report: Callable[[str], None] = print) -> int:
+    """Add `count` more fictional members to the demo cooperatives; the number added.
+
+    Every run continues where the last one stopped: new ID numbers, card numbers
+    after the federation's last one.
+    """
+    started = time.perf_counter()
+    by_name = await _cooperatives()
+    cooperatives = [by_name[name] for name, _, _ in MEMBER_PLAN]
+    recruiters: dict[int, list[int]] = {}
+    for row in (
+        await Member.select(Member.id, Member.cooperative)
+        .where(Member.is_backbone.eq(True) & Member.status.is_in(list(members.ACTIVE)))
+        .order_by(Member.id)
+        .run()
+    ):
+        recruiters.setdefault(row["cooperative"], []).append(row["id"])
+    place = _Place(
+        cooperatives, [total for _, total, _ in MEMBER_PLAN], await _villages_by_town(), recruiters
+    )
+    async with db.transaction():
+        for federation in {c["federation"] for c in cooperatives}:
+            await members._ensure_policy(federation)
+    k = await Member.count().run()  # past every person an earlier run generated
+    rng = random.Random(f"{SEED}-{k}")
+    today = members.local_today()
+    added, step = 0, max(BULK_CHUNK, count // 10)
+    while added < count:
+        size = min(BULK_CHUNK, count - added)
+        rows = [_bulk_row(k + i, rng, place, today) for i in range(size)]
+        k += size
+        before = added
+        added += await _write_chunk(rows)
+        if added // step > before // step or added == count:
+            report(f"{added:>9,} / {count:,} members  {time.perf_counter() - started:6.1f} s")
+    await audit.record(ACTOR, "demo_members", "member", "", f"{added} generated members")
+    return added
