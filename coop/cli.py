@@ -132,6 +132,19 @@ def cmd_user_create(args) -> None:
     print(f"User {data.username} created (id {user_id}).")
 
 
+def cmd_token_create(args) -> None:
+    from coop.accounts import domain as accounts
+    from coop.validation import NotFound
+
+    _setup()
+    try:
+        token = asyncio.run(accounts.create_api_token(args.user, args.label))
+    except NotFound:
+        sys.exit(f"No user {args.user!r}.")
+    print("API token (shown once; send it as `Authorization: Bearer <token>`):")
+    print(token)
+
+
 def cmd_backup(args) -> None:
     settings = _setup()
     if settings.engine_name != "sqlite":
@@ -228,6 +241,14 @@ def main(argv: list[str] | None = None) -> None:
         help="federation=…, cooperative=… or village=…; repeat for several",
     )
     create.set_defaults(func=cmd_user_create)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    token_create = token.add_parser("create", help="create a bearer token for a user")
+    token_create.add_argument("--user", required=True)
+    token_create.add_argument("--label", default="", help="what the token is for")
+    token_create.set_defaults(func=cmd_token_create)
 
     backup = commands.add_parser("backup", help="copy the live SQLite database and secrets")
     backup.add_argument("--out", required=True)

@@ -324,3 +324,18 @@ def test_migrate_on_empty_folder_creates_database_and_second_run_changes_nothing
         applied
     )
     assert query(database, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
+
+
+def test_token_create_prints_a_token_stored_only_as_its_hash(demo_dir):
+    result = coop(
+        demo_dir, "token", "create", "--user", "demo-village", "--label", "district system"
+    )
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip().splitlines()[-1]
+    rows = query(demo_dir / "coop.sqlite3", "SELECT token_hash, label FROM api_token")
+    assert rows == [(hashlib.sha256(token.encode()).hexdigest(), "district system")]
+
+
+def test_token_create_for_unknown_user_exits_nonzero(demo_dir):
+    result = coop(demo_dir, "token", "create", "--user", "nobody")
+    assert (result.returncode, result.stderr.strip()) == (1, "No user 'nobody'.")
