@@ -8,18 +8,22 @@ locked".
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import io
 import os
 import pkgutil
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from coop.settings import Settings
@@ -29,12 +33,53 @@ APPS = ["coop.audit", "coop.orgs", "coop.accounts", "coop.members"]
 _engine: Engine | None = None
 
 
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLiteEngine whose single statements run on a few long-lived connections.
+
+    Piccolo's SQLite engine opens a connection (and a thread) for every query;
+    here statements outside a transaction run on a small thread pool, each
+    thread keeping one connection. Transactions keep piccolo's own connection.
+    """
+
+    THREADS = 4
+
+    def __init__(self, path: str, **kwargs):
+        super().__init__(path=path, **kwargs)
+        self._executor: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
+            connection.row_factory = dict_factory
+            connection.execute("PRAGMA foreign_keys = 1")
+            self._local.connection = connection
+        return connection
+
+    def _execute(self, query: str, args: list) -> list[dict]:
+        return self._connection().execute(query, args).fetchall()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.THREADS, thread_name_prefix="sqlite")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._execute, query, args or [])
+
+    def close(self) -> None:
+        """Stop the threads; their connections close with them. Reopened on next use."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            self._local = threading.local()
+
+
 def engine_for(settings: Settings) -> Engine:
     if settings.engine_name == "postgresql":
         return PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
     path = settings.sqlite_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SQLiteEngine(path=str(path), timeout=30)
+    return PooledSQLiteEngine(path=str(path), timeout=30)
 
 
 def all_tables() -> list[type[Table]]:
@@ -89,6 +134,8 @@ async def stop(settings: Settings) -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and settings.db_pool:
         await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        db.close()
 
 
 def migration_ids() -> list[tuple[str, str]]:

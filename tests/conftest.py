@@ -61,7 +61,7 @@ async def _empty_postgres_tables() -> None:
 
 
 @pytest.fixture(autouse=True)
-def settings(migrated_database, tmp_path) -> Settings:
+def settings(migrated_database, tmp_path):
     if POSTGRES_URL:
         settings = _settings(tmp_path, POSTGRES_URL)
         db.bind(db.engine_for(settings))
@@ -72,7 +72,9 @@ def settings(migrated_database, tmp_path) -> Settings:
         settings = _settings(tmp_path, f"sqlite:///{path}")
         db.bind(db.engine_for(settings))
     privacy.configure(settings.secrets())
-    return settings
+    yield settings
+    if isinstance(db.engine(), db.PooledSQLiteEngine):
+        db.engine().close()
 
 
 @pytest.fixture

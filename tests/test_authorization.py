@@ -321,6 +321,24 @@ MATRIX = [
         "/members/policy/{far_federation}",
         [SIGN_IN, 303, 404, 404, 403],
     ),
+    # The JSON API takes bearer tokens only: a browser session (and so a forged
+    # cross-site request, the API being exempt from form tokens) gets nothing.
+    ("GET", "/api/v1/members", "/api/v1/members/", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/v1/members/{member_id:int}",
+        "/api/v1/members/{member}",
+        [401, 401, 401, 401, 401],
+    ),
+    ("POST", "/api/v1/members", "/api/v1/members/", [401, 401, 401, 401, 401]),
+    ("GET", "/api/v1/schema", "/api/v1/schema", [200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/api/v1/schema/openapi.json",
+        "/api/v1/schema/openapi.json",
+        [200, 200, 200, 200, 200],
+    ),
+    ("GET", "/api/v1/schema/{path:str}", "/api/v1/schema/nothing", [404, 404, 404, 404, 404]),
     ("POST", "/login", "/login", [422, 422, 422, 422, 422]),
     ("POST", "/language", "/language", [303, 303, 303, 303, 303]),
     ("POST", "/logout", "/logout", [303, 303, 303, 303, 303]),
