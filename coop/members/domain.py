@@ -31,6 +31,10 @@ ACTIVE = (Status.applicant.value, Status.member.value)
 APPROVERS = (Role.union_admin, Role.federation_organizer)
 ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
 CARD_PREFIX_MAX = 10
+STALE = Msg(
+    "Someone else changed this member while you were editing. Your changes are below; "
+    "check them against the current details and save again."
+)
 
 
 @dataclass
@@ -555,15 +559,7 @@ async def update_member(viewer: Viewer, member_id: int, changes: MemberChanges) 
             .run()
         )
         if not updated:
-            raise ValidationError(
-                {
-                    "version": Msg(
-                        "Someone else changed this member while you were editing. "
-                        "Your changes are below; check them against the current "
-                        "details and save again."
-                    )
-                }
-            )
+            raise ValidationError({"version": STALE})
         await MemberSearchKey.delete().where(MemberSearchKey.member == member_id).run()
         await MemberSearchKey.insert(
             *_search_keys(member_id, member["name"], id_number, phone)
@@ -865,15 +861,7 @@ async def end_membership(
             .run()
         )
         if not changed:
-            raise ValidationError(
-                {
-                    "version": Msg(
-                        "Someone else changed this member while you were editing. "
-                        "Your changes are below; check them against the current "
-                        "details and save again."
-                    )
-                }
-            )
+            raise ValidationError({"version": STALE})
         await (
             WorkerPost.update({WorkerPost.ended_on: on})
             .where((WorkerPost.member == member_id) & WorkerPost.ended_on.is_null())

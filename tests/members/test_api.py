@@ -1,17 +1,8 @@
 import asyncio
 
-import pytest
-
 from coop.accounts import domain as accounts
 from coop.members.tables import Member
-from tests.factories import make_member, make_role_users, make_tree, mobile, resident_id, viewer
-
-
-@pytest.fixture
-async def world():
-    tree = await make_tree()
-    users = await make_role_users(tree)
-    return tree, {role: await viewer(user_id) for role, user_id in users.items()}
+from tests.factories import make_member, mobile, resident_id
 
 
 async def _auth(username: str) -> dict:

@@ -12,19 +12,9 @@ from coop.members.tables import Member
 from coop.validation import Forbidden, Msg, ValidationError
 from tests.factories import (
     make_member,
-    make_role_users,
-    make_tree,
     mobile,
     resident_id,
-    viewer,
 )
-
-
-@pytest.fixture
-async def world():
-    tree = await make_tree()
-    users = await make_role_users(tree)
-    return tree, {role: await viewer(user_id) for role, user_id in users.items()}
 
 
 def _input(tree, **changes) -> members.EnrollmentInput:

@@ -1,28 +1,16 @@
 import re
 
-import pytest
-
 from coop.audit.domain import recent
 from coop.members import domain as members
 from coop.members.tables import Member
 from tests.factories import (
     csrf_token,
     make_member,
-    make_role_users,
-    make_tree,
     mobile,
     post_form,
     resident_id,
     sign_in,
-    viewer,
 )
-
-
-@pytest.fixture
-async def world():
-    tree = await make_tree()
-    users = await make_role_users(tree)
-    return tree, {role: await viewer(user_id) for role, user_id in users.items()}
 
 
 def _enrollment(tree, **changes):
