@@ -106,6 +106,11 @@ def format_moment(value: dt.datetime | None, style: str = "medium") -> str:
     return format_datetime(value, format=style, tzinfo=TIME_ZONE, locale=babel_locale())
 
 
+def local_today() -> dt.date:
+    """Today where the union works, whatever the server's clock zone."""
+    return dt.datetime.now(ZoneInfo(TIME_ZONE)).date()
+
+
 def local_day(value: dt.datetime | None) -> dt.date | None:
     """The calendar day of a moment where the union works."""
     return value.astimezone(ZoneInfo(TIME_ZONE)).date() if value else None

@@ -11,12 +11,12 @@ import datetime as dt
 import functools
 import operator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from coop import db, privacy
 from coop.accounts import idempotency
 from coop.accounts.domain import Role, Viewer
 from coop.audit import domain as audit
+from coop.i18n import local_day, local_today
 from coop.members.identity import check_mobile, check_resident_id, name_keys
 from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
 from coop.orgs import domain as orgs
@@ -26,7 +26,6 @@ from coop.validation import Forbidden, Msg, NotFound, ValidationError
 Status = Member.Status
 Post = Member.Post
 PAGE_SIZE = 50
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 ACTIVE = (Status.applicant.value, Status.member.value)
 APPROVERS = (Role.union_admin, Role.federation_organizer)
 ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
@@ -133,10 +132,6 @@ def member_where(scope: orgs.Scope):
 def _scoped(query, scope: orgs.Scope):
     where = member_where(scope)
     return query.where(where) if where is not None else query
-
-
-def local_today() -> dt.date:
-    return dt.datetime.now(LOCAL_TIME).date()
 
 
 # --- reading --------------------------------------------------------------------
@@ -769,7 +764,7 @@ async def undo_welcome_pack(viewer: Viewer, member_id: int) -> dict:
     issued = member["welcome_pack_at"]
     if issued is None:
         return member
-    if issued.astimezone(LOCAL_TIME).date() != local_today():
+    if local_day(issued) != local_today():
         raise ValidationError(
             {"welcome_pack": Msg("A welcome pack can only be undone on the day it was issued.")}
         )

@@ -14,6 +14,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from stdnum import numdb
 from stdnum.cn import ric
 
+from coop.i18n import local_today
 from coop.validation import Msg
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -44,7 +45,12 @@ def normalise_digits(raw: str) -> str:
 
 
 def _place(code: str, year: int) -> tuple[str, bool]:
-    """Birth place for an area code, and whether the code was in use in `year`."""
+    """Birth place for an area code, and whether a person born in `year` can carry it.
+
+    A code is given when a person is first registered, often years after birth,
+    so a code created after the birth year is normal; one retired before the
+    birth year cannot have been given to them.
+    """
     info = {k: v for _, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
     if "county" not in info:
         return "", False
@@ -53,8 +59,8 @@ def _place(code: str, year: int) -> tuple[str, bool]:
         if not county.startswith("["):
             return f"{info.get('province', '')}{county}", True
         span, name = county[1:].split("]")
-        start, end = span.split("-")
-        if (not start or year >= int(start)) and (not end or year <= int(end)):
+        end = span.split("-")[1]
+        if not end or year <= int(end):
             return f"{info.get('province', '')}{name}", True
     return f"{info.get('province', '')}{counties[-1].split(']')[-1]}", False
 
@@ -74,7 +80,7 @@ def check_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
         birth_date = ric.get_birth_date(number)
     except Exception:
         birth_date = None
-    today = today or dt.date.today()
+    today = today or local_today()
     if birth_date is None or not dt.date(1900, 1, 1) <= birth_date <= today:
         return ResidentId(
             number,
@@ -93,8 +99,7 @@ def check_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
         warning = Msg("Area code {code} is unknown. Check the number.", code=number[:6])
     elif not in_use:
         warning = Msg(
-            "Area code {code} was not in use in {year}; retired and renamed codes are still "
-            "valid on old cards. Check the number.",
+            "Area code {code} was retired before {year}, the year of birth. Check the number.",
             code=number[:6],
             year=birth_date.year,
         )

@@ -103,11 +103,26 @@ def test_unknown_area_code_only_warns():
     )
 
 
-def test_retired_area_code_only_warns_and_still_names_the_place():
-    # 巴南区 has had code 500113 since 1997; older people carry it too.
+def test_code_created_after_the_birth_year_is_normal():
+    # 巴南区 has had code 500113 since 1997; people born before carry it too.
     checked = check_resident_id(make_resident_id("500113", dt.date(1975, 6, 1), 31), TODAY)
-    assert (checked.error, checked.birth_place) == (None, "重庆市巴南区")
-    assert checked.warning.params == {"code": "500113", "year": 1975}
+    assert (checked.error, checked.warning, checked.birth_place) == (None, None, "重庆市巴南区")
+
+
+def test_retired_code_carried_from_before_its_retirement_is_accepted():
+    # 巴县 (510222) was retired in 1994; people registered there keep the number.
+    checked = check_resident_id(make_resident_id("510222", dt.date(1970, 2, 3), 8), TODAY)
+    assert (checked.error, checked.warning, checked.birth_place) == (None, None, "四川省巴县")
+
+
+def test_code_retired_before_the_birth_year_only_warns():
+    checked = check_resident_id(make_resident_id("510222", dt.date(1999, 2, 3), 8), TODAY)
+    assert (checked.error, checked.birth_place) == (None, "四川省巴县")
+    assert checked.warning == Msg(
+        "Area code {code} was retired before {year}, the year of birth. Check the number.",
+        code="510222",
+        year=1999,
+    )
 
 
 @pytest.mark.parametrize(
