@@ -29,9 +29,30 @@ def _expiry(expires_in: int | dt.timedelta | None) -> dt.datetime | None:
     return _now() + dt.timedelta(seconds=seconds)
 
 
+def _far_enough(stored: dt.datetime | None, wanted: dt.datetime | None) -> bool:
+    """Whether a stored expiry is at least half as far off as the one asked for."""
+    if stored is None or wanted is None:
+        return stored is wanted
+    now = _now()
+    return stored - now >= (wanted - now) / 2
+
+
 class DatabaseStore(NamespacedStore):
+    """Sessions are saved after every response; most responses change nothing, so an
+    unchanged value whose expiry is still more than half its lifetime away is not
+    written again. That keeps page views from queueing for the database's write lock.
+    """
+
+    SEEN_MAX = 10_000
+
     def __init__(self, namespace: str = "coop") -> None:
         self.namespace = namespace
+        self._seen: dict[str, tuple[bytes, dt.datetime | None]] = {}
+
+    def _remember(self, full_key: str, data: bytes, expires_at: dt.datetime | None) -> None:
+        if len(self._seen) >= self.SEEN_MAX:
+            self._seen.clear()
+        self._seen[full_key] = (data, expires_at)
 
     def with_namespace(self, namespace: str) -> DatabaseStore:
         return DatabaseStore(f"{self.namespace}:{namespace}")
@@ -42,6 +63,9 @@ class DatabaseStore(NamespacedStore):
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None):
         data = value.encode() if isinstance(value, str) else value
         full_key, expires_at = self._key(key), _expiry(expires_in)
+        seen = self._seen.get(full_key)
+        if seen and seen[0] == data and _far_enough(seen[1], expires_at):
+            return
         async with db.transaction():
             updated = (
                 await StoredValue.update(
@@ -55,6 +79,7 @@ class DatabaseStore(NamespacedStore):
                 await StoredValue.insert(
                     StoredValue(key=full_key, value=data, expires_at=expires_at)
                 ).run()
+        self._remember(full_key, data, expires_at)
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         row = await StoredValue.select().where(StoredValue.key == self._key(key)).first().run()
@@ -69,9 +94,11 @@ class DatabaseStore(NamespacedStore):
                 .where(StoredValue.id == row["id"])
                 .run()
             )
+        self._remember(row["key"], bytes(row["value"]), row["expires_at"])
         return bytes(row["value"])
 
     async def delete(self, key: str) -> None:
+        self._seen.pop(self._key(key), None)
         await StoredValue.delete().where(StoredValue.key == self._key(key)).run()
 
     async def delete_all(self) -> None:
