@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from piccolo.table import Table
 
@@ -20,6 +21,7 @@ from coop.accounts import domain as accounts
 from coop.accounts.tables import User
 from coop.audit import domain as audit
 from coop.audit.domain import Actor
+from coop.i18n import TIME_ZONE
 from coop.members import domain as members
 from coop.members.identity import check_resident_id, make_resident_id
 from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
@@ -379,7 +381,7 @@ def _birth_place(area: str, year: int) -> str:
 
 def _local(day: dt.date, rng: random.Random) -> dt.datetime:
     return dt.datetime.combine(
-        day, dt.time(rng.randrange(8, 18), rng.randrange(60)), members.LOCAL_TIME
+        day, dt.time(rng.randrange(8, 18), rng.randrange(60)), ZoneInfo(TIME_ZONE)
     )
 
 
