@@ -57,6 +57,7 @@ def cmd_demo(args) -> None:
             started = time.perf_counter()
             print(f"Adding {args.members:,} generated members...", flush=True)
             count = await demo.add_members(args.members, lambda line: print(line, flush=True))
+            await db.analyze(full=True)
             print(f"Added {count:,} members in {time.perf_counter() - started:.1f} s.")
         await db.stop(settings)
 

@@ -82,17 +82,6 @@ async def _towns_of(federation_ids) -> set[int]:
     return {row["parent"] for row in rows}
 
 
-async def _villages_of(cooperative_ids) -> set[int]:
-    if not cooperative_ids:
-        return set()
-    rows = (
-        await Cooperative.select(Cooperative.village)
-        .where(Cooperative.id.is_in(list(cooperative_ids)))
-        .run()
-    )
-    return {row["village"] for row in rows}
-
-
 def cooperative_where(scope: Scope):
     """The condition selecting the cooperatives in scope (None: all of them)."""
     if scope.everything:
@@ -107,16 +96,21 @@ def cooperative_where(scope: Scope):
     return _any_of(conditions) if conditions else Cooperative.id == -1
 
 
-async def village_where(scope: Scope):
+def village_where(scope: Scope):
+    """The villages in scope: a federation's town's, a cooperative's, or named ones."""
     if scope.everything:
         return None
-    towns = await _towns_of(scope.federation_ids)
-    ids = set(scope.village_ids) | await _villages_of(scope.cooperative_ids)
     conditions = []
-    if towns:
-        conditions.append(Village.town.is_in(list(towns)))
-    if ids:
-        conditions.append(Village.id.is_in(list(ids)))
+    if scope.federation_ids:
+        towns = Union.select(Union.parent).where(Union.id.is_in(list(scope.federation_ids)))
+        conditions.append(Village.town.is_in(towns))
+    if scope.cooperative_ids:
+        homes = Cooperative.select(Cooperative.village).where(
+            Cooperative.id.is_in(list(scope.cooperative_ids))
+        )
+        conditions.append(Village.id.is_in(homes))
+    if scope.village_ids:
+        conditions.append(Village.id.is_in(list(scope.village_ids)))
     return _any_of(conditions) if conditions else Village.id == -1
 
 
@@ -126,7 +120,7 @@ async def visible_union_ids(scope: Scope) -> set[int] | None:
         return None
     rows = await Cooperative.select(Cooperative.federation).where(cooperative_where(scope)).run()
     federations = set(scope.federation_ids) | {row["federation"] for row in rows}
-    village_rows = await Village.select(Village.town).where(await village_where(scope)).run()
+    village_rows = await Village.select(Village.town).where(village_where(scope)).run()
     found = federations | {row["town"] for row in village_rows}
     frontier = set(found)
     while frontier:
@@ -156,9 +150,7 @@ async def tree(scope: Scope) -> list[dict]:
         ).order_by(Cooperative.name),
         cooperative_where(scope),
     ).run()
-    villages = await _scoped(
-        Village.select().order_by(Village.name), await village_where(scope)
-    ).run()
+    villages = await _scoped(Village.select().order_by(Village.name), village_where(scope)).run()
 
     by_id = {u["id"]: {**u, "children": [], "cooperatives": [], "villages": []} for u in unions}
     roots = []
@@ -203,7 +195,7 @@ async def get_cooperative(scope: Scope, cooperative_id: int) -> dict:
 
 async def get_village(scope: Scope, village_id: int) -> dict:
     query = Village.select(Village.all_columns(), Village.town.name.as_alias("town_name"))
-    where = await village_where(scope)
+    where = village_where(scope)
     if where is not None:
         query = query.where(where)
     village = await query.where(Village.id == village_id).first().run()
@@ -246,7 +238,7 @@ async def villages(scope: Scope, town_id: int | None = None) -> list[dict]:
         Village.select(Village.all_columns(), Village.town.name.as_alias("town_name")).order_by(
             Village.name
         ),
-        await village_where(scope),
+        village_where(scope),
     )
     if town_id is not None:
         query = query.where(Village.town == town_id)
