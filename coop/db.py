@@ -19,6 +19,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
@@ -178,3 +179,28 @@ async def migrate() -> None:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
+
+
+def sql_migration(app_name: str, migration_id: str, description: str, statements: list[str]):
+    """A hand-written migration of plain SQL that runs on both engines.
+
+    For what piccolo's auto-migrations cannot do on SQLite (unique constraints,
+    composite indexes). Use in a migration file as `forwards = sql_migration(...)`.
+    """
+
+    class RawTable(Table):
+        pass
+
+    async def forwards() -> MigrationManager:
+        manager = MigrationManager(
+            migration_id=migration_id, app_name=app_name, description=description
+        )
+
+        async def run_statements():
+            for sql in statements:
+                await RawTable.raw(sql)
+
+        manager.add_raw(run_statements)
+        return manager
+
+    return forwards
