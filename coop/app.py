@@ -15,7 +15,6 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -128,7 +127,7 @@ def not_signed_in(request: Request, _: Exception) -> Response:
         if request.method == "POST"
         else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     )
-    return Redirect(f"/login?next={quote(target)}", status_code=303)
+    return redirect(request, f"/login?next={quote(target)}")
 
 
 def http_error(request: Request, error: HTTPException) -> Response:

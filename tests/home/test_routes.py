@@ -26,3 +26,13 @@ async def test_village_organizer_home_lists_only_their_cooperative(client):
     assert "蔡家寺村“黑黑黑”合作社" in page.text
     assert "文石村蔬菜专业合作社" not in page.text
     assert "桂花村果蔬合作社" not in page.text
+
+
+async def test_htmx_request_after_the_session_ended_loads_the_sign_in_page(client):
+    response = await client.get(
+        "/members/?q=zs", headers={"hx-request": "true", "hx-target": "div#results"}
+    )
+    assert (response.status_code, response.headers["hx-redirect"]) == (
+        200,
+        "/login?next=/members%3Fq%3Dzs",
+    )
