@@ -900,38 +900,13 @@ def print_profile(name: str, p: dict) -> None:
 # --- what-if servers: the app with one change, to size a suggestion ------------------------
 
 
-def patch_session_writes() -> None:
-    """Write a session back only when its content changed (not on every request)."""
-    from coop.accounts import store
-
-    seen: dict[str, bytes] = {}
-    original_get, original_set = store.DatabaseStore.get, store.DatabaseStore.set
-
-    async def get(self, key, renew_for=None):
-        value = await original_get(self, key, renew_for)
-        if value is not None:
-            seen[self._key(key)] = value
-        return value
-
-    async def set(self, key, value, expires_in=None):
-        data = value.encode() if isinstance(value, str) else value
-        if seen.get(self._key(key)) == data:
-            return
-        seen[self._key(key)] = data
-        await original_set(self, key, value, expires_in)
-
-    store.DatabaseStore.get, store.DatabaseStore.set = get, set
-
-
 def patch_caches(ttl: float = 30.0) -> None:
     """Keep what every request re-reads in process memory for `ttl` seconds.
 
     The session (keyed by its ID, refreshed on write), the viewer (user and scopes) and
-    the list page's filter choices (cooperatives, villages of a scope); and Jinja no
-    longer stats template files on every render (auto_reload off). What is left per
-    request is the member query itself.
+    the list page's filter choices (cooperatives, villages of a scope). What is left
+    per request is the member query itself.
     """
-    from coop import i18n
     from coop.accounts import guards, store
     from coop.members import controllers
 
@@ -971,15 +946,6 @@ def patch_caches(ttl: float = 30.0) -> None:
 
     store.DatabaseStore.get, store.DatabaseStore.set = get, set
 
-    original_environment = i18n.jinja_environment
-
-    def jinja_environment():
-        env = original_environment()
-        env.auto_reload = False
-        return env
-
-    i18n.jinja_environment = jinja_environment
-
 
 def serve_app_patched(args) -> None:
     """`coop serve` (same uvicorn settings) with the patches named in --patch."""
@@ -989,8 +955,6 @@ def serve_app_patched(args) -> None:
 
     settings = cli._setup()
     asyncio.run(cli._migrate(settings))
-    if "session" in args.patch:
-        patch_session_writes()
     if "cache" in args.patch:
         patch_caches()
     uvicorn.run(
@@ -1003,23 +967,6 @@ def serve_app_patched(args) -> None:
         log_level="info",
         access_log=False,
     )
-
-
-def analyzed_copy(data_dir: Path) -> Path:
-    """A copy of the data folder with SQLite's statistics gathered (ANALYZE)."""
-    target = data_dir / "whatif-analyzed"
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir()
-    shutil.copy2(data_dir / "secrets.json", target / "secrets.json")
-    source = sqlite3.connect(data_dir / "coop.sqlite3")
-    copy = sqlite3.connect(target / "coop.sqlite3")
-    with copy:
-        source.backup(copy)
-    source.close()
-    copy.execute("ANALYZE")
-    copy.commit()
-    copy.close()
-    return target
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -1183,7 +1130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-what-if",
         action="store_true",
-        help="skip the what-if runs (ANALYZE, no session write per request)",
+        help="skip the what-if run (session, user and filter choices cached in process)",
     )
     parser.add_argument(
         "--source",
@@ -1333,13 +1280,7 @@ def main(argv: list[str] | None = None) -> None:
 
         if not args.no_what_if:
             log("\nWhat-if runs: the same app with one change, same data and load ...")
-            analyzed = analyzed_copy(data_dir)
-            for variant, folder, patches in (
-                ("no session write", data_dir, "session"),
-                ("ANALYZE", analyzed, ""),
-                ("ANALYZE + no session write", analyzed, "session"),
-                ("ANALYZE + no session write + caches", analyzed, "session,cache"),
-            ):
+            for variant, folder, patches in (("caches", data_dir, "cache"),):
                 server, url = bench.start_app(variant.replace(" ", "-").lower(), folder, patches)
                 variant_cookie = sign_in(url)
                 for name in ("list", "search-partial"):
@@ -1350,17 +1291,16 @@ def main(argv: list[str] | None = None) -> None:
                     results[f"{name} [{variant}]"] = bench.measure(
                         f"{name} [{variant}]", url + path, headers, server
                     )
-                if variant.startswith("ANALYZE + no session write") and args.profile_seconds:
+                if args.profile_seconds:
                     path = next(k[1] for k in kinds if k[0] == "list")
                     headers = {"Accept-Language": "zh-CN", "Cookie": variant_cookie}
                     profiles[f"list [{variant}]"] = bench.profile(
-                        "list-" + ("whatif-all" if "caches" in variant else "whatif"),
+                        "list-whatif-caches",
                         url + path,
                         headers,
                         server,
                     )
                 bench.stop(server)
-            shutil.rmtree(analyzed, ignore_errors=True)
         if "ceiling" in targets:
             log("\nThe ceiling again, to see whether the machine was steady ...")
             results["ceiling (again, at the end)"] = bench.measure(
