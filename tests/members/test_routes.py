@@ -191,3 +191,27 @@ async def test_stale_edit_keeps_what_was_typed_and_says_why(client, world):
     )
     assert response.status_code == 422
     assert "其他人修改了" in response.text and f'value="{new_phone}"' in response.text
+
+
+async def test_member_pages_are_under_14_kb_gzipped_with_a_full_page_of_rows(client, world):
+    import gzip
+
+    tree, who = world
+    ids = [await make_member(who["federation"], tree, f"成员{n}", backbone=True) for n in range(51)]
+    await members.approve(who["federation"], ids[:10])
+    await sign_in(client, "federation")
+    sizes = {}
+    for path in [
+        "/members/",
+        "/members/?status=member",
+        "/members/enroll",
+        f"/members/{ids[0]}",
+        f"/members/{ids[0]}/edit",
+        "/members/welcome-packs",
+        f"/members/policy/{tree.federation}",
+        "/",
+    ]:
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        sizes[path] = len(gzip.compress(page.content))
+    assert {p: s for p, s in sizes.items() if s > 14 * 1024} == {}
