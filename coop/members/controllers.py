@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
@@ -15,7 +14,7 @@ from coop.accounts.guards import organizers, provide_viewer
 from coop.forms import optional_date
 from coop.i18n import translate
 from coop.members import choices, domain, forms
-from coop.members.identity import check_resident_id
+from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
 from coop.validation import Msg, ValidationError
 from coop.web import (
@@ -365,27 +364,23 @@ async def _member_page(
     full_phone: str = "",
     post_form: FormState | None = None,
 ) -> object:
-    member = await domain.get_member(viewer, member_id)
+    record = await domain.member_record(viewer, member_id)
+    member = record.member
     return page(
         "members/detail.html",
         status_code=422 if post_form else 200,
         member=member,
         full_id=full_id,
         full_phone=full_phone,
-        age=member["birth_date"] and _age(member["birth_date"]),
-        events=await domain.history(viewer, member_id),
-        recruits=await domain.recruits(viewer, member_id),
-        posts=await domain.posts(viewer, member_id),
+        age=age_on(member["birth_date"], domain.local_today()),
+        events=record.events,
+        recruits=record.recruits,
+        posts=record.posts,
         post_form=post_form or FormState({"started_on": domain.local_today().isoformat()}),
         can_approve=viewer.role in domain.APPROVERS,
         today=domain.local_today(),
         **_names(),
     )
-
-
-def _age(birth: dt.date) -> int:
-    today = domain.local_today()
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int, action) -> object:

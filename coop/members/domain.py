@@ -136,6 +136,18 @@ def _scoped(query, scope: orgs.Scope):
 
 # --- reading --------------------------------------------------------------------
 
+
+def _searched(query, q: str):
+    """Only members with a search key starting with what was typed: an index range, not a scan."""
+    term = "".join(q.split()).lower()
+    if not term:
+        return query
+    keys = MemberSearchKey.select(MemberSearchKey.member).where(
+        (MemberSearchKey.key >= term) & (MemberSearchKey.key < term + "\uffff")
+    )
+    return query.where(Member.id.is_in(keys))
+
+
 LIST_COLUMNS = (
     Member.id,
     Member.name,
@@ -159,13 +171,7 @@ LIST_COLUMNS = (
 async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
     """One page of members in scope, newest first, matching the search and the filters."""
     _require(viewer, ORGANIZERS)
-    query = _scoped(Member.select(*LIST_COLUMNS), viewer.scope)
-    term = "".join(where.q.split()).lower()
-    if term:
-        matching = MemberSearchKey.select(MemberSearchKey.member).where(
-            (MemberSearchKey.key >= term) & (MemberSearchKey.key < term + "\uffff")
-        )
-        query = query.where(Member.id.is_in(matching))
+    query = _searched(_scoped(Member.select(*LIST_COLUMNS), viewer.scope), where.q)
     if where.cooperative_id:
         query = query.where(Member.cooperative == where.cooperative_id)
     if where.village_id:
@@ -240,9 +246,19 @@ async def get_member(viewer: Viewer, member_id: int) -> dict:
     return member
 
 
-async def history(viewer: Viewer, member_id: int) -> list[dict]:
-    await get_member(viewer, member_id)
-    return (
+@dataclass
+class MemberRecord:
+    """Everything the member page shows, read after one scope check."""
+
+    member: dict
+    events: list[dict]
+    recruits: list[dict]
+    posts: list[dict]
+
+
+async def member_record(viewer: Viewer, member_id: int) -> MemberRecord:
+    member = await get_member(viewer, member_id)
+    events = (
         await MemberEvent.select(
             MemberEvent.at,
             MemberEvent.action,
@@ -253,26 +269,19 @@ async def history(viewer: Viewer, member_id: int) -> list[dict]:
         .order_by(MemberEvent.id)
         .run()
     )
-
-
-async def recruits(viewer: Viewer, member_id: int) -> list[dict]:
-    await get_member(viewer, member_id)
-    return await _scoped(
+    recruits = await _scoped(
         Member.select(Member.id, Member.name, Member.status, Member.applied_on)
         .where(Member.recruited_by == member_id)
         .order_by(Member.id),
         viewer.scope,
     ).run()
-
-
-async def posts(viewer: Viewer, member_id: int) -> list[dict]:
-    await get_member(viewer, member_id)
-    return (
+    posts = (
         await WorkerPost.select()
         .where(WorkerPost.member == member_id)
         .order_by(WorkerPost.started_on, WorkerPost.id)
         .run()
     )
+    return MemberRecord(member, events, recruits, posts)
 
 
 async def backbone_members(
@@ -288,16 +297,7 @@ async def backbone_members(
     )
     if cooperative_id:
         query = query.where(Member.cooperative == cooperative_id)
-    term = "".join(q.split()).lower()
-    if term:
-        query = query.where(
-            Member.id.is_in(
-                MemberSearchKey.select(MemberSearchKey.member).where(
-                    (MemberSearchKey.key >= term) & (MemberSearchKey.key < term + "\uffff")
-                )
-            )
-        )
-    return await query.order_by(Member.name).limit(200).run()
+    return await _searched(query, q).order_by(Member.name).limit(200).run()
 
 
 async def reveal_resident_id(viewer: Viewer, member_id: int) -> str:

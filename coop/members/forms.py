@@ -23,6 +23,19 @@ def _optional_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _profile(errors: dict[str, Msg], data: Mapping) -> dict:
+    """The fields the enrollment and edit forms share."""
+    return dict(
+        is_backbone=data.get("is_backbone") == "1",
+        recruited_by_id=_optional_id(data.get("recruited_by_id")),
+        ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
+        education=_choice(errors, "education", data.get("education"), EDUCATION),
+        household_type=_choice(
+            errors, "household_type", data.get("household_type"), HOUSEHOLD_TYPES
+        ),
+    )
+
+
 def enrollment(data: Mapping) -> EnrollmentInput:
     errors: dict[str, Msg] = {}
     result = EnrollmentInput(
@@ -38,13 +51,7 @@ def enrollment(data: Mapping) -> EnrollmentInput:
         village_id=choice_id(
             errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
         ),
-        is_backbone=data.get("is_backbone") == "1",
-        recruited_by_id=_optional_id(data.get("recruited_by_id")),
-        ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
-        education=_choice(errors, "education", data.get("education"), EDUCATION),
-        household_type=_choice(
-            errors, "household_type", data.get("household_type"), HOUSEHOLD_TYPES
-        ),
+        **_profile(errors, data),
         worker_post=_choice(errors, "worker_post", data.get("worker_post"), POSTS),
     )
     if errors:
@@ -60,13 +67,7 @@ def changes(data: Mapping) -> MemberChanges:
         village_id=choice_id(
             errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
         ),
-        is_backbone=data.get("is_backbone") == "1",
-        recruited_by_id=_optional_id(data.get("recruited_by_id")),
-        ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
-        education=_choice(errors, "education", data.get("education"), EDUCATION),
-        household_type=_choice(
-            errors, "household_type", data.get("household_type"), HOUSEHOLD_TYPES
-        ),
+        **_profile(errors, data),
         version=int(version) if version.isdigit() else 0,
     )
     if errors:

@@ -32,10 +32,13 @@ class ResidentId:
     birth_place: str = ""
 
     def age_on(self, day: dt.date) -> int | None:
-        if self.birth_date is None:
-            return None
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - before_birthday
+        return age_on(self.birth_date, day) if self.birth_date else None
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Completed years of age on `day`."""
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - before_birthday
 
 
 def normalise_digits(raw: str) -> str:

@@ -100,7 +100,9 @@ async def test_recruits_are_listed_for_their_backbone_member(world):
     tree, who = world
     recruiter = await make_member(who["village"], tree, "王五", backbone=True)
     recruit = await members.enroll(who["village"], _input(tree, recruited_by_id=recruiter))
-    assert [r["id"] for r in await members.recruits(who["village"], recruiter)] == [recruit]
+    assert [r["id"] for r in (await members.member_record(who["village"], recruiter)).recruits] == [
+        recruit
+    ]
 
 
 async def test_same_id_again_in_scope_is_already_registered_with_a_link(world):
@@ -145,7 +147,7 @@ async def test_person_who_left_enrolls_again_as_the_same_record(world):
     again = await members.enroll(who["village"], _input(tree, resident_id=number))
     member = await members.get_member(who["village"], again)
     assert (again, member["status"], member["card_number"]) == (member_id, "applicant", None)
-    actions = [e["action"] for e in await members.history(who["village"], member_id)]
+    actions = [e["action"] for e in (await members.member_record(who["village"], member_id)).events]
     assert actions == ["applied", "approved", "left", "re_enrolled"]
 
 
@@ -302,7 +304,7 @@ async def test_welcome_pack_second_tap_changes_nothing_and_undo_works_the_same_d
     await members.issue_welcome_pack(who["village"], member_id)
     assert await members.pending_welcome_packs(who["village"], tree.village) == []
     await members.undo_welcome_pack(who["village"], member_id)
-    actions = [e["action"] for e in await members.history(who["village"], member_id)]
+    actions = [e["action"] for e in (await members.member_record(who["village"], member_id)).events]
     assert actions == ["applied", "approved", "welcome_pack", "welcome_pack_undone"]
 
 
@@ -325,7 +327,7 @@ async def test_worker_post_history_keeps_the_previous_post(world):
     await members.record_post(who["village"], member_id, "livestream", dt.date(2026, 5, 1))
     posts = [
         (p["post"], p["started_on"], p["ended_on"])
-        for p in await members.posts(who["village"], member_id)
+        for p in (await members.member_record(who["village"], member_id)).posts
     ]
     assert posts == [
         ("base", dt.date(2025, 3, 1), dt.date(2026, 5, 1)),
