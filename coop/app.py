@@ -10,23 +10,28 @@ from urllib.parse import quote
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from coop import db, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
+from coop.accounts.ratelimit import RateLimited, forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.home.controllers import HomeController, healthz
+from coop.i18n import translate
 from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
 from coop.settings import Settings
+from coop.trainings.api import TrainingApiController
+from coop.trainings.controllers import PublicRegistrationController, TrainingController
 from coop.validation import Forbidden, Msg, NotFound
 from coop.web import flash, page, parsed_form, redirect, stash_form, take_flashes
 
@@ -138,6 +143,22 @@ def http_error(request: Request, error: HTTPException) -> Response:
     return error_page(request, error.status_code, Msg("This request could not be handled."))
 
 
+def rate_limited(request: Request, error: RateLimited) -> Response:
+    headers = {"Retry-After": str(error.retry_after)}
+    message = Msg(
+        "Too many requests from your network. Try again in {n} seconds.", n=error.retry_after
+    )
+    if request.url.path.startswith("/api/"):
+        return Response({"detail": translate(message)}, status_code=429, headers=headers)
+    return Template(
+        template_name="error.html",
+        context={"message": message},
+        status_code=429,
+        media_type="text/html",
+        headers=headers,
+    )
+
+
 def server_error(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return error_page(request, 500, Msg("Something went wrong on our side. Please try again."))
@@ -162,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def startup() -> None:
         await db.start(settings)
         await DatabaseStore().delete_expired()  # sessions and throttles that ran out
+        await forget_expired()
 
     async def shutdown() -> None:
         await db.stop(settings)
@@ -180,6 +202,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrgController,
             MemberController,
             MemberApiController,
+            TrainingController,
+            PublicRegistrationController,
+            TrainingApiController,
             healthz,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False
@@ -199,6 +224,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={
             NotFound: not_found,
+            RateLimited: rate_limited,
             Forbidden: forbidden,
             NotAuthorizedException: not_signed_in,
             PermissionDeniedException: forbidden,
@@ -213,5 +239,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/api/v1/schema",
             render_plugins=[JsonRenderPlugin()],  # no viewer: it would load scripts from a CDN
         ),
+        state=State({"settings": settings}),
         debug=settings.debug,
     )

@@ -29,7 +29,7 @@ from piccolo.table import Table
 
 from coop.settings import Settings
 
-APPS = ["coop.audit", "coop.orgs", "coop.accounts", "coop.members"]
+APPS = ["coop.audit", "coop.orgs", "coop.accounts", "coop.members", "coop.trainings"]
 
 _engine: Engine | None = None
 

@@ -136,7 +136,96 @@ async def load() -> int:
             for u, _, role, f, c in LOGINS
         ]
     )
-    return await load_members()
+    added = await load_members()
+    await load_trainings()
+    return added
+
+
+# --- the training plan: 新农人孵化培养计划 --------------------------------------------------
+
+PROGRAMME = "新农人孵化培养计划"
+# (topic, days from today, capacity, registered, of whom checked in, walk-ins, place, link)
+SESSIONS = [
+    ("短视频创作", -30, 40, 28, 24, 2, "蔡家寺村村委会会议室", ""),
+    ("直播带货基础知识", -12, 40, 36, 31, 3, "姜家镇文化服务中心", ""),
+    ("直播带货进阶：选品与话术", 7, 30, 30, 0, 0, "姜家镇文化服务中心", ""),
+    ("短视频拍摄实操（线上）", 20, 100, 9, 0, 0, "", "https://live.example.cn/room/jjh-2026"),
+]
+
+
+async def load_trainings() -> None:
+    """The programme with two past sessions (attendance) and two coming ones (open)."""
+    from coop.trainings import domain as trainings
+    from coop.trainings.tables import Programme, TrainingSession
+
+    if await Programme.exists().where(Programme.title == PROGRAMME).run():
+        return
+    viewer = accounts.command_line_viewer()
+    rng = random.Random(SEED + 2)
+    federation = await _id_of(Union, "“姜家黑”产业工会联合会")
+    programme = await trainings.save_programme(
+        viewer,
+        trainings.ProgrammeInput(
+            PROGRAMME, "短视频创作、直播带货基础知识培训，培养会拍、会播、会卖的新农人。", federation
+        ),
+    )
+    people = [
+        row["id"]
+        for row in await Member.select(Member.id)
+        .where((Member.federation == federation) & (Member.status == Member.Status.member.value))
+        .order_by(Member.id)
+        .run()
+    ]
+    now = dt.datetime.now(ZoneInfo(TIME_ZONE)).replace(minute=0, second=0, microsecond=0)
+    for topic, days, capacity, registered, present, walk_ins, place, link in SESSIONS:
+        # Registered while the session was ahead; a past one is moved to its real date after.
+        starts = (now + dt.timedelta(days=max(days, 3))).replace(hour=14)
+        session_id = await trainings.create_session(
+            viewer,
+            programme,
+            trainings.SessionInput(
+                topic=topic,
+                trainer=rng.choice(["王老师", "刘老师", "电商服务站 陈老师"]),
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=2, minutes=30),
+                place=place,
+                online_link=link,
+                capacity=capacity,
+                audience="anyone" if link else "members",
+                status="open",
+            ),
+        )
+        villages = (await trainings.places(await trainings.get_session(viewer, session_id)))[
+            "villages"
+        ]
+        chosen = rng.sample(people, registered)
+        await trainings.register_members(viewer, session_id, chosen)
+        rows = await trainings.roster(viewer, session_id)
+        for row in rng.sample(rows, present):
+            await trainings.check_in(viewer, row["id"])
+        for k in range(walk_ins):
+            await trainings.add_walk_in(
+                viewer,
+                session_id,
+                trainings.RegistrationInput(
+                    name=_name(rng, rng.choice("MF")),
+                    phone=f"1990{9_000_000 + days * 10 + k + 500:07d}",
+                    village_id=rng.choice(villages)["id"],
+                ),
+            )
+        if days < 0:
+            starts = (now + dt.timedelta(days=days)).replace(hour=14)
+            await (
+                TrainingSession.update(
+                    {
+                        TrainingSession.starts_at: starts,
+                        TrainingSession.ends_at: starts + dt.timedelta(hours=2, minutes=30),
+                        TrainingSession.status: TrainingSession.Status.held.value,
+                    }
+                )
+                .where(TrainingSession.id == session_id)
+                .run()
+            )
 
 
 # --- fictional members ---------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -100,10 +100,22 @@ def format_day(value: dt.date | None, style: str = "medium") -> str:
     return format_date(value, format=style, locale=babel_locale()) if value else ""
 
 
-def format_moment(value: dt.datetime | None, style: str = "medium") -> str:
+def format_moment(
+    value: dt.datetime | None, style: str = "medium", time_zone: str = TIME_ZONE
+) -> str:
+    """A moment as the reader writes it, on the clock of `time_zone`."""
     if not value:
         return ""
-    return format_datetime(value, format=style, tzinfo=TIME_ZONE, locale=babel_locale())
+    return format_datetime(value, format=style, tzinfo=ZoneInfo(time_zone), locale=babel_locale())
+
+
+def format_span(start: dt.datetime, end: dt.datetime, time_zone: str = TIME_ZONE) -> str:
+    """When a session runs: "2026年12月5日周六 14:00–16:30", on the clock of `time_zone`."""
+    zone, locale = ZoneInfo(time_zone), babel_locale()
+    if start.astimezone(zone).date() != end.astimezone(zone).date():
+        return format_interval(start, end, "yMMMEdHm", tzinfo=zone, locale=locale)
+    day = format_skeleton("yMMMEd", start, tzinfo=zone, locale=locale, fuzzy=True)
+    return f"{day} {format_interval(start, end, 'Hm', tzinfo=zone, locale=locale)}"
 
 
 def local_today() -> dt.date:
@@ -140,6 +152,7 @@ def jinja_environment() -> Environment:
         t=translate,
         day=format_day,
         moment=format_moment,
+        span=format_span,
         number=format_number,
         options=options,
         local_day=local_day,

@@ -19,6 +19,11 @@ class Settings:
     secure_cookies: bool = False
     debug: bool = False
     session_max_age: int = 12 * 3600
+    # Public pages: at most this many requests per client address per window (0: no limit).
+    public_rate_limit: int = 60
+    public_rate_window: int = 60
+    # Proxies whose X-Forwarded-For is believed; anyone else's is ignored.
+    trusted_proxies: frozenset[str] = frozenset()
     # A connection pool is bound to one event loop; tests run handlers and
     # fixtures on different loops, so they turn it off.
     db_pool: bool = True
@@ -31,6 +36,11 @@ class Settings:
             database_url=env.get("COOP_DATABASE_URL", ""),
             secure_cookies=env.get("COOP_SECURE_COOKIES", "") in ("1", "true", "yes"),
             debug=env.get("COOP_DEBUG", "") in ("1", "true", "yes"),
+            public_rate_limit=int(env.get("COOP_PUBLIC_RATE_LIMIT", "60")),
+            public_rate_window=int(env.get("COOP_PUBLIC_RATE_WINDOW", "60")),
+            trusted_proxies=frozenset(
+                p.strip() for p in env.get("COOP_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )
         values.update(overrides)
         return cls(**values)

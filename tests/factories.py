@@ -183,3 +183,42 @@ async def make_member(
             recruited_by_id=recruited_by,
         ),
     )
+
+
+async def make_programme(by: accounts.Viewer, tree: Tree, title: str = "新农人孵化培养计划") -> int:
+    from coop.trainings import domain as trainings
+
+    return await trainings.save_programme(
+        by, trainings.ProgrammeInput(title=title, description="", union_id=tree.federation)
+    )
+
+
+async def make_session(
+    by: accounts.Viewer, programme_id: int, *, topic: str = "直播带货基础知识", **changes
+) -> int:
+    """An open session a week from now, 50 seats, members and non-members welcome."""
+    from coop.trainings import domain as trainings
+
+    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=7)
+    data = trainings.SessionInput(
+        topic=topic,
+        trainer="王老师",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        place="蔡家寺村村委会",
+        online_link="",
+        capacity=50,
+        audience="anyone",
+        status="open",
+    )
+    for name, value in changes.items():
+        setattr(data, name, value)
+    return await trainings.create_session(by, programme_id, data)
+
+
+def registrant(tree: Tree, name: str = "李四", phone: str | None = None, **changes):
+    from coop.trainings import domain as trainings
+
+    return trainings.RegistrationInput(
+        name=name, phone=phone or mobile(), village_id=tree.village, **changes
+    )

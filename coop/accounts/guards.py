@@ -7,7 +7,9 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
+from coop.accounts import ratelimit
 from coop.accounts.domain import Role, Viewer, viewer_for, viewer_for_token
+from coop.accounts.ratelimit import client_address
 from coop.web import stash_form
 
 
@@ -63,3 +65,13 @@ async def api_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if viewer.role not in (Role.union_admin, Role.federation_organizer, Role.village_organizer):
         raise PermissionDeniedException
     connection.scope.setdefault("state", {})["viewer"] = viewer
+
+
+async def public_rate_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Pages anyone may open: a budget of requests per client address (RateLimited)."""
+    settings = connection.app.state.settings
+    peer = connection.client.host if connection.client else ""
+    address = client_address(
+        peer, connection.headers.get("x-forwarded-for", ""), settings.trusted_proxies
+    )
+    await ratelimit.hit("public", address, settings.public_rate_limit, settings.public_rate_window)

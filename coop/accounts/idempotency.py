@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import secrets
 
+from coop import privacy
 from coop.accounts.tables import IdempotencyRecord
 from coop.validation import Msg, ValidationError
 
@@ -35,6 +37,19 @@ class KeyReused(ValidationError):
 
 def new_key() -> str:
     return secrets.token_urlsafe(18)
+
+
+def new_signed_key() -> str:
+    """A key for a public form: signed, so a made-up key is told apart from ours."""
+    nonce = secrets.token_urlsafe(12)
+    return f"{nonce}.{privacy.keyed_hash('form_key', nonce)[:22]}"
+
+
+def is_signed_key(key: str) -> bool:
+    nonce, _, signature = (key or "").partition(".")
+    return bool(nonce) and hmac.compare_digest(
+        signature, privacy.keyed_hash("form_key", nonce)[:22]
+    )
 
 
 def payload_hash(payload: dict) -> str:

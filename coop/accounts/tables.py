@@ -71,3 +71,9 @@ class ApiToken(Table, tablename="api_token", help_text="Bearer tokens for the JS
     label = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
+
+
+class RateCount(Table, tablename="rate_count", help_text="Requests per client address per window."):
+    key = Varchar(length=100, unique=True)
+    count = Integer(default=0)
+    expires_at = Timestamptz(index=True)

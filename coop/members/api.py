@@ -103,7 +103,7 @@ def _error(status_code: int, detail: str, **extra) -> Response:
     return Response({"detail": detail, **extra}, status_code=status_code)
 
 
-def _json_errors(_: Request, error: Exception) -> Response:
+def json_errors(_: Request, error: Exception) -> Response:
     if isinstance(error, ValidationError):
         errors = {field: translate(message) for field, message in error.errors.items()}
         return _error(422, translate(next(iter(error.errors.values()))), errors=errors)
@@ -120,11 +120,11 @@ class MemberApiController(Controller):
     guards = [api_token]
     dependencies = {"viewer": Provide(provide_viewer)}
     exception_handlers = {
-        ValidationError: _json_errors,
-        NotFound: _json_errors,
-        Forbidden: _json_errors,
-        NotAuthorizedException: _json_errors,
-        PermissionDeniedException: _json_errors,
+        ValidationError: json_errors,
+        NotFound: json_errors,
+        Forbidden: json_errors,
+        NotAuthorizedException: json_errors,
+        PermissionDeniedException: json_errors,
     }
 
     @get("/", summary="Members in the token owner's scope, newest first, 50 a page")
