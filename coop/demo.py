@@ -166,7 +166,9 @@ async def load_trainings() -> None:
     programme = await trainings.save_programme(
         viewer,
         trainings.ProgrammeInput(
-            PROGRAMME, "短视频创作、直播带货基础知识培训，培养会拍、会播、会卖的新农人。", federation
+            PROGRAMME,
+            "短视频创作、直播带货基础知识培训，培养会拍、会播、会卖的新农人。",
+            federation,
         ),
     )
     people = [

@@ -220,5 +220,5 @@ def registrant(tree: Tree, name: str = "李四", phone: str | None = None, **cha
     from coop.trainings import domain as trainings
 
     return trainings.RegistrationInput(
-        name=name, phone=phone or mobile(), village_id=tree.village, **changes
+        **{"name": name, "phone": phone or mobile(), "village_id": tree.village, **changes}
     )

@@ -4,7 +4,17 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from coop.app import create_app
-from tests.factories import csrf_token, make_member, make_role_users, make_tree, sign_in, viewer
+from coop.trainings import domain as trainings
+from tests.factories import (
+    csrf_token,
+    make_member,
+    make_role_users,
+    make_session,
+    make_tree,
+    registrant,
+    sign_in,
+    viewer,
+)
 
 ROLES = ["anonymous", "admin", "federation", "village", "judge"]
 SIGN_IN = 303  # anonymous users are sent to the sign-in page
@@ -321,6 +331,336 @@ MATRIX = [
         "/members/policy/{far_federation}",
         [SIGN_IN, 303, 404, 404, 403],
     ),
+    ("GET", "/trainings", "/trainings/", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/trainings/leads", "/trainings/leads", [SIGN_IN, 200, 200, 200, 403]),
+    (
+        "GET",
+        "/trainings/programmes/new",
+        "/trainings/programmes/new",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "POST",
+        "/trainings/programmes/new",
+        "/trainings/programmes/new",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "GET",
+        "/trainings/programmes/{programme_id:int}",
+        "/trainings/programmes/{programme}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/programmes/{programme_id:int}",
+        "/trainings/programmes/{far_programme}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/programmes/{programme_id:int}/edit",
+        "/trainings/programmes/{programme}/edit",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/trainings/programmes/{programme_id:int}/edit",
+        "/trainings/programmes/{far_programme}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/programmes/{programme_id:int}/edit",
+        "/trainings/programmes/{programme}/edit",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/trainings/programmes/{programme_id:int}/edit",
+        "/trainings/programmes/{far_programme}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/programmes/{programme_id:int}/sessions/new",
+        "/trainings/programmes/{programme}/sessions/new",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/trainings/programmes/{programme_id:int}/sessions/new",
+        "/trainings/programmes/{far_programme}/sessions/new",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/programmes/{programme_id:int}/sessions/new",
+        "/trainings/programmes/{programme}/sessions/new",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/trainings/programmes/{programme_id:int}/sessions/new",
+        "/trainings/programmes/{far_programme}/sessions/new",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}",
+        "/trainings/sessions/{session}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}",
+        "/trainings/sessions/{far_session}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/edit",
+        "/trainings/sessions/{session}/edit",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/edit",
+        "/trainings/sessions/{far_session}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/edit",
+        "/trainings/sessions/{session}/edit",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/edit",
+        "/trainings/sessions/{far_session}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/check-in",
+        "/trainings/sessions/{session}/check-in",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/check-in",
+        "/trainings/sessions/{far_session}/check-in",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/check-in-code",
+        "/trainings/sessions/{session}/check-in-code",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/check-in-code",
+        "/trainings/sessions/{far_session}/check-in-code",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/walk-in",
+        "/trainings/sessions/{session}/walk-in",
+        [SIGN_IN, 422, 422, 422, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/walk-in",
+        "/trainings/sessions/{far_session}/walk-in",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/poster",
+        "/trainings/sessions/{session}/poster",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/poster",
+        "/trainings/sessions/{far_session}/poster",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/sign-in-sheet",
+        "/trainings/sessions/{session}/sign-in-sheet",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/sign-in-sheet",
+        "/trainings/sessions/{far_session}/sign-in-sheet",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/sign-in-sheet.xlsx",
+        "/trainings/sessions/{session}/sign-in-sheet.xlsx",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/sign-in-sheet.xlsx",
+        "/trainings/sessions/{far_session}/sign-in-sheet.xlsx",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/add-members",
+        "/trainings/sessions/{session}/add-members",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/sessions/{session_id:int}/add-members",
+        "/trainings/sessions/{far_session}/add-members",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/add-members",
+        "/trainings/sessions/{session}/add-members",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/add-members",
+        "/trainings/sessions/{far_session}/add-members",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/check-in",
+        "/trainings/registrations/{registration}/check-in",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/check-in",
+        "/trainings/registrations/{far_registration}/check-in",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/undo-check-in",
+        "/trainings/registrations/{registration}/undo-check-in",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/undo-check-in",
+        "/trainings/registrations/{far_registration}/undo-check-in",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/notified",
+        "/trainings/registrations/{registration}/notified",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/notified",
+        "/trainings/registrations/{far_registration}/notified",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/enroll",
+        "/trainings/registrations/{registration}/enroll",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/enroll",
+        "/trainings/registrations/{far_registration}/enroll",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/cancel",
+        "/trainings/registrations/{spare_registration}/cancel",
+        [SIGN_IN, 303, 303, 303, 403],
+    ),
+    (
+        "POST",
+        "/trainings/registrations/{registration_id:int}/cancel",
+        "/trainings/registrations/{far_registration}/cancel",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/trainings/members/{member_id:int}",
+        "/trainings/members/{member}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/trainings/members/{member_id:int}",
+        "/trainings/members/{far_member}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/cancel",
+        "/trainings/sessions/{spare_session}/cancel",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/trainings/sessions/{session_id:int}/cancel",
+        "/trainings/sessions/{far_session}/cancel",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    # Public pages: the same for everyone; a draft has no public page.
+    ("GET", "/r/{slug:str}", "/r/{slug}", [200, 200, 200, 200, 200]),
+    ("GET", "/r/{slug:str}", "/r/{draft_slug}", [404, 404, 404, 404, 404]),
+    ("POST", "/r/{slug:str}", "/r/{slug}", [422, 422, 422, 422, 422]),
+    ("GET", "/r/{slug:str}/find", "/r/{slug}/find", [200, 200, 200, 200, 200]),
+    ("POST", "/r/{slug:str}/find", "/r/{slug}/find", [422, 422, 422, 422, 422]),
+    ("POST", "/r/{slug:str}/cancel", "/r/{slug}/cancel", [422, 422, 422, 422, 422]),
+    ("GET", "/r/{slug:str}/qr.svg", "/r/{slug}/qr.svg", [200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/r/{slug:str}/registration/{code:str}",
+        "/r/{slug}/registration/{code}",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/r/{slug:str}/registration/{code:str}",
+        "/r/{slug}/registration/WRONG234",
+        [404, 404, 404, 404, 404],
+    ),
+    ("GET", "/api/v1/trainings/sessions", "/api/v1/trainings/sessions/", [401, 401, 401, 401, 401]),
+    (
+        "POST",
+        "/api/v1/trainings/sessions",
+        "/api/v1/trainings/sessions/",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/trainings/sessions/{session_id:int}/registrations",
+        "/api/v1/trainings/sessions/{session}/registrations",
+        [401, 401, 401, 401, 401],
+    ),
+    # Public, JSON only: a form post is not a registration.
+    (
+        "POST",
+        "/api/v1/trainings/sessions/{session_id:int}/registrations",
+        "/api/v1/trainings/sessions/{session}/registrations",
+        [400, 400, 400, 400, 400],
+    ),
     # The JSON API takes bearer tokens only: a browser session (and so a forged
     # cross-site request, the API being exempt from form tokens) gets nothing.
     ("GET", "/api/v1/members", "/api/v1/members/", [401, 401, 401, 401, 401]),
@@ -359,6 +699,36 @@ async def _members(tree, admin_id) -> dict:
     }
 
 
+async def _trainings(tree, admin_id) -> dict:
+    """A programme and sessions here and in the far town, each with a non-member registered."""
+    admin = await viewer(admin_id)
+    ids = {}
+    for prefix, federation in (("", tree.federation), ("far_", tree.far_federation)):
+        programme = await trainings.save_programme(
+            admin, trainings.ProgrammeInput("培训", "", federation)
+        )
+        session_id = await make_session(admin, programme)
+        session = await trainings.get_session(admin, session_id)
+        village = tree.village if not prefix else tree.far_village
+        done = await trainings.register(session, registrant(tree, village_id=village))
+        ids |= {
+            f"{prefix}programme": programme,
+            f"{prefix}session": session_id,
+            f"{prefix}registration": done.registration_id,
+        }
+        if not prefix:
+            spare = await trainings.register(session, registrant(tree, "乙"))
+            ids |= {
+                "slug": session["slug"],
+                "code": done.code,
+                "spare_registration": spare.registration_id,
+            }
+    ids["spare_session"] = await make_session(admin, ids["programme"])
+    draft = await make_session(admin, ids["programme"], status="draft")
+    ids["draft_slug"] = (await trainings.get_session(admin, draft))["slug"]
+    return ids
+
+
 def test_matrix_covers_every_route():
     app = create_app()
     routes = {
@@ -373,7 +743,12 @@ def test_matrix_covers_every_route():
 async def test_each_role_gets_exactly_its_statuses(settings, role):
     tree = await make_tree()
     users = await make_role_users(tree)
-    ids = {**vars(tree), "judge_user": users["judge"], **await _members(tree, users["admin"])}
+    ids = {
+        **vars(tree),
+        "judge_user": users["judge"],
+        **await _members(tree, users["admin"]),
+        **await _trainings(tree, users["admin"]),
+    }
     async with AsyncTestClient(app=create_app(settings)) as client:
         if role != "anonymous":
             await sign_in(client, role)

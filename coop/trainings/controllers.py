@@ -334,8 +334,12 @@ class TrainingController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], registration_id: FromPath[int]
     ) -> object:
         registration = await domain.get_registration(viewer, registration_id)
-        await domain.cancel_registration(viewer, registration_id)
-        flash(request, Msg("Registration of {name} cancelled.", name=registration["name"]))
+        try:
+            await domain.cancel_registration(viewer, registration_id)
+        except ValidationError as error:
+            flash(request, next(iter(error.errors.values())))
+        else:
+            flash(request, Msg("Registration of {name} cancelled.", name=registration["name"]))
         data = await request.form()
         return redirect(
             request,
@@ -378,16 +382,16 @@ class TrainingController(Controller):
         session = await domain.get_session(viewer, session_id)
         registrations = await domain.full_roster(viewer, session_id)
         header = [
-            translate(Msg(text))
-            for text in (
-                "No.",
-                "Name",
-                "Village",
-                "Cooperative",
-                "Mobile",
-                "Walk-in",
-                "Checked in",
-                "Signature",
+            translate(name)
+            for name in (
+                Msg("No."),
+                Msg("Full name"),
+                Msg("Village"),
+                Msg("Cooperative"),
+                Msg("Mobile"),
+                Msg("Walk-in"),
+                Msg("Checked in"),
+                Msg("Signature"),
             )
         ]
         yes = translate(Msg("Yes"))
@@ -434,6 +438,7 @@ class TrainingController(Controller):
     async def add_members(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
+        await domain.get_session(viewer, session_id)  # out of scope: 404, ticked or not
         data = await request.form()
         ids = [int(v) for v in data.getall("member_ids", []) if v.isdigit()]
         if not ids:

@@ -40,6 +40,7 @@ STALE = Msg(
     "Someone else changed this session while you were editing. Your changes are below; "
     "check them and save again."
 )
+ALREADY_HERE = Msg("Already checked in: this registration can no longer be cancelled.")
 NO_MATCH = Msg("No registration matches this code and mobile number.")
 
 
@@ -1016,13 +1017,15 @@ async def _cancel(session_id: int, registration_id: int) -> None:
     async with db.transaction():
         await _lock(session_id)
         row = (
-            await Registration.select(Registration.status)
+            await Registration.select(Registration.status, Registration.checked_in_at)
             .where(Registration.id == registration_id)
             .first()
             .run()
         )
         if row["status"] == RegistrationStatus.cancelled.value:
             return
+        if row["checked_in_at"]:
+            raise ValidationError({"code": ALREADY_HERE})
         await (
             Registration.update(
                 {

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from coop.forms import choice_id
+from coop.members.identity import check_mobile, check_resident_id
 from coop.trainings.domain import ProgrammeInput, RegistrationInput, SessionInput
 from coop.validation import Msg, ValidationError, clean_text
 
@@ -119,6 +120,10 @@ def registration(data: Mapping) -> RegistrationInput:
     )
     if not village.isdigit():
         errors["village_id"] = Msg("Choose a village from the list.")
-    if errors:
+    if errors:  # say everything wrong at once, not one field per attempt
+        if error := check_mobile(result.phone)[1]:
+            errors["phone"] = error
+        if result.resident_id.strip() and (error := check_resident_id(result.resident_id).error):
+            errors["resident_id"] = error
         raise ValidationError(errors)
     return result

@@ -106,6 +106,11 @@ async def test_deactivated_users_tokens_stop_working(client, world):
     assert (await client.get("/api/v1/members/", headers=headers)).status_code == 401
 
 
-async def test_openapi_schema_lists_the_member_api(client):
+async def test_openapi_schema_lists_the_json_api_and_no_pages(client):
     schema = (await client.get("/api/v1/schema/openapi.json")).json()
-    assert sorted(schema["paths"]) == ["/api/v1/members", "/api/v1/members/{member_id}"]
+    assert sorted(schema["paths"]) == [
+        "/api/v1/members",
+        "/api/v1/members/{member_id}",
+        "/api/v1/trainings/sessions",
+        "/api/v1/trainings/sessions/{session_id}/registrations",
+    ]

@@ -183,7 +183,11 @@ async def test_member_of_another_federation_is_not_a_member_here(world):
     tree, who = world
     phone = mobile()
     await make_member(
-        who["admin"], tree, "远方", phone=phone, cooperative=tree.far_cooperative,
+        who["admin"],
+        tree,
+        "远方",
+        phone=phone,
+        cooperative=tree.far_cooperative,
         village=tree.far_village,
     )
     session = await _open_session(who, tree, audience="members")
@@ -283,8 +287,16 @@ async def test_capacity_below_seats_taken_is_refused_and_raising_it_promotes(wor
         **{
             name: session[name]
             for name in (
-                "topic", "trainer", "starts_at", "ends_at", "place", "online_link",
-                "audience", "status", "registration_opens_at", "registration_closes_at",
+                "topic",
+                "trainer",
+                "starts_at",
+                "ends_at",
+                "place",
+                "online_link",
+                "audience",
+                "status",
+                "registration_opens_at",
+                "registration_closes_at",
             )
         },
         capacity=1,
@@ -302,8 +314,15 @@ async def test_stale_session_form_is_refused(world):
     tree, who = world
     session = await _open_session(who, tree)
     data = trainings.SessionInput(
-        topic="新题目", trainer="", starts_at=session["starts_at"], ends_at=session["ends_at"],
-        place="村委会", online_link="", capacity=50, audience="anyone", status="open",
+        topic="新题目",
+        trainer="",
+        starts_at=session["starts_at"],
+        ends_at=session["ends_at"],
+        place="村委会",
+        online_link="",
+        capacity=50,
+        audience="anyone",
+        status="open",
         version=session["version"] - 1,
     )
     with pytest.raises(ValidationError) as refused:
@@ -316,8 +335,12 @@ async def test_session_must_end_after_it_starts_and_have_a_place(world):
     programme = await make_programme(who["federation"], tree)
     with pytest.raises(ValidationError) as refused:
         await make_session(
-            who["federation"], programme, ends_at=NOW, starts_at=NOW + dt.timedelta(days=1),
-            place="", capacity=0,
+            who["federation"],
+            programme,
+            ends_at=NOW,
+            starts_at=NOW + dt.timedelta(days=1),
+            place="",
+            capacity=0,
         )
     assert set(refused.value.errors) == {"ends_at", "place", "capacity"}
 
@@ -375,7 +398,10 @@ async def test_programme_totals_count_person_times_at_held_sessions_by_place(wor
     past = NOW - dt.timedelta(days=2)
     for topic in ("短视频创作", "直播带货基础知识"):
         session_id = await make_session(
-            who["federation"], programme, topic=topic, starts_at=past,
+            who["federation"],
+            programme,
+            topic=topic,
+            starts_at=past,
             ends_at=past + dt.timedelta(hours=2),
         )
         for name, village in (("甲", tree.village), ("乙", tree.other_village)):
@@ -394,7 +420,9 @@ async def test_programme_totals_count_person_times_at_held_sessions_by_place(wor
 async def test_programmes_are_seen_within_scope_and_run_by_managers_only(world):
     tree, who = world
     session = await _open_session(who, tree)
-    assert [p["title"] for p in await trainings.programmes(who["village"])] == ["新农人孵化培养计划"]
+    assert [p["title"] for p in await trainings.programmes(who["village"])] == [
+        "新农人孵化培养计划"
+    ]
     with pytest.raises(Forbidden):
         await trainings.session_for_edit(who["village"], session["id"])
     far = await trainings.save_programme(
@@ -406,3 +434,17 @@ async def test_programmes_are_seen_within_scope_and_run_by_managers_only(world):
         await trainings.save_programme(
             who["federation"], trainings.ProgrammeInput("越界", "", tree.far_federation)
         )
+
+
+async def test_a_checked_in_registration_can_no_longer_be_cancelled(world):
+    tree, who = world
+    session = await _open_session(who, tree)
+    phone = mobile()
+    done = await _register(session, tree, phone=phone)
+    await trainings.check_in(who["village"], done.registration_id)
+    with pytest.raises(ValidationError) as refused:
+        await trainings.cancel_by_registrant(session, done.code, phone)
+    assert refused.value.errors == {"code": trainings.ALREADY_HERE}
+    with pytest.raises(ValidationError):
+        await trainings.cancel_registration(who["village"], done.registration_id)
+    assert (await trainings.figures(session["id"]))["checked_in"] == 1

@@ -1,0 +1,341 @@
+"""Training pages over HTTP: the public registration page, check-in at the door, sheets."""
+
+import io
+import re
+import zipfile
+
+from litestar.testing import AsyncTestClient
+
+from coop.accounts import domain as accounts
+from coop.app import create_app
+from coop.trainings import domain as trainings
+from coop.trainings.tables import Registration
+from tests.factories import (
+    csrf_token,
+    make_member,
+    make_programme,
+    make_session,
+    mobile,
+    post_form,
+    registrant,
+    sign_in,
+)
+
+
+async def _session(world, **changes) -> dict:
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    session_id = await make_session(who["federation"], programme, **changes)
+    return await trainings.get_session(who["federation"], session_id)
+
+
+async def _public_form(client, slug: str) -> dict:
+    page = await client.get(f"/r/{slug}")
+    key = re.search(r'name="submission_key" value="([^"]+)"', page.text).group(1)
+    return {"_csrf_token": csrf_token(page), "submission_key": key}
+
+
+def _farmer(tree, **changes) -> dict:
+    return {"name": "赵六", "phone": mobile(), "village_id": str(tree.village), **changes}
+
+
+async def test_public_registration_shows_the_code_and_a_retry_gets_the_same(client, world):
+    tree, _ = world
+    session = await _session(world)
+    data = {**_farmer(tree), **await _public_form(client, session["slug"])}
+    first = await client.post(f"/r/{session['slug']}", data=data, follow_redirects=False)
+    again = await client.post(f"/r/{session['slug']}", data=data, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    code = first.headers["location"].rsplit("/", 1)[1]
+    page = await client.get(first.headers["location"])
+    assert f'<p class="code"><strong>{code}</strong></p>' in page.text
+    assert "赵*" in page.text and "赵六" not in page.text  # a code alone shows no name
+    assert await Registration.count() == 1
+
+
+async def test_bad_registration_keeps_what_was_typed(client, world):
+    tree, _ = world
+    session = await _session(world)
+    form = await _public_form(client, session["slug"])
+    data = {**_farmer(tree, name="长" * 500, phone="1391234567"), **form}
+    answer = await client.post(f"/r/{session['slug']}", data=data)
+    assert answer.status_code == 422
+    assert 'value="1391234567"' in answer.text and "最多 50 个字符" in answer.text
+    assert 'aria-describedby="phone-error"' in answer.text
+    assert await Registration.count() == 0
+
+
+async def test_forged_form_key_is_refused_with_a_new_form(client, world):
+    tree, _ = world
+    session = await _session(world)
+    form = await _public_form(client, session["slug"])
+    data = {**_farmer(tree), **form, "submission_key": "made-up.key"}
+    answer = await client.post(f"/r/{session['slug']}", data=data)
+    assert answer.status_code == 422 and 'value="赵六"' in answer.text
+    fresh = re.search(r'name="submission_key" value="([^"]+)"', answer.text).group(1)
+    assert fresh != "made-up.key" and await Registration.count() == 0
+
+
+async def test_honeypot_filled_by_a_bot_is_refused(client, world):
+    tree, _ = world
+    session = await _session(world)
+    data = {**_farmer(tree), **await _public_form(client, session["slug"]), "homepage": "x"}
+    answer = await client.post(f"/r/{session['slug']}", data=data)
+    assert (answer.status_code, await Registration.count()) == (422, 0)
+
+
+async def test_closed_session_page_says_so_and_has_no_form(client, world):
+    session = await _session(world, status="closed")
+    page = await client.get(f"/r/{session['slug']}")
+    assert "报名已截止" in page.text and 'name="submission_key"' not in page.text
+
+
+async def test_cancel_with_a_phone_that_does_not_match_reveals_nothing(client, world):
+    tree, _ = world
+    session = await _session(world)
+    phone = mobile()
+    done = await trainings.register(session, registrant(tree, phone=phone))
+    page = await client.get(f"/r/{session['slug']}/registration/{done.code}")
+    token = csrf_token(page)
+    wrong = await client.post(
+        f"/r/{session['slug']}/cancel",
+        data={"code": done.code, "phone": mobile(), "_csrf_token": token},
+    )
+    assert wrong.status_code == 422 and "没有与此报名码和手机号相符的报名" in wrong.text
+    right = await client.post(
+        f"/r/{session['slug']}/cancel",
+        data={"code": done.code, "phone": phone, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert right.status_code == 303
+    row = await Registration.select(Registration.status).first()
+    assert row["status"] == "cancelled"
+
+
+async def test_public_pages_are_rate_limited_per_address(settings, world):
+    session = await _session(world)
+    limited = create_app(
+        type(settings)(**{**vars(settings), "public_rate_limit": 3, "public_rate_window": 600})
+    )
+    async with AsyncTestClient(app=limited) as client:
+        statuses = [(await client.get(f"/r/{session['slug']}")).status_code for _ in range(4)]
+        refused = await client.get(f"/r/{session['slug']}")
+        # A forwarded address from a peer that is not a trusted proxy changes nothing.
+        spoofed = await client.get(
+            f"/r/{session['slug']}", headers={"x-forwarded-for": "203.0.113.9"}
+        )
+    assert statuses == [200, 200, 200, 429]
+    assert int(refused.headers["retry-after"]) > 0 and "秒后再试" in refused.text
+    assert spoofed.status_code == 429
+
+
+async def test_organizer_checks_in_with_one_tap_and_the_figures_follow(client, world):
+    tree, _ = world
+    session = await _session(world)
+    done = await trainings.register(session, registrant(tree, "张三"))
+    await sign_in(client, "village")
+    page = await client.get(f"/trainings/sessions/{session['id']}/check-in")
+    answer = await client.post(
+        f"/trainings/registrations/{done.registration_id}/check-in",
+        headers={"hx-request": "true", "x-csrftoken": csrf_token(page)},
+    )
+    assert answer.status_code == 200
+    assert f'<li id="registration-{done.registration_id}">' in answer.text
+    assert "已签到" in answer.text
+    figures = re.search(
+        r'<div class="stats" id="figures" hx-swap-oob="true"[^>]*>(.*?)</div>', answer.text, re.S
+    )
+    assert re.findall(r"<strong>(\d+)</strong>", figures.group(1))[:2] == ["1", "1"]
+
+
+async def test_check_in_without_javascript_returns_to_the_roster(client, world):
+    tree, _ = world
+    session = await _session(world)
+    done = await trainings.register(session, registrant(tree, "张三"))
+    await sign_in(client, "village")
+    answer = await post_form(
+        client,
+        f"/trainings/registrations/{done.registration_id}/check-in",
+        {},
+        form_url=f"/trainings/sessions/{session['id']}/check-in",
+    )
+    assert answer.headers["location"] == f"/trainings/sessions/{session['id']}/check-in"
+
+
+async def test_live_roster_search_returns_only_the_rows(client, world):
+    tree, _ = world
+    session = await _session(world)
+    await trainings.register(session, registrant(tree, "张三"))
+    await trainings.register(session, registrant(tree, "李四"))
+    await sign_in(client, "village")
+    rows = await client.get(
+        f"/trainings/sessions/{session['id']}/check-in?q=zs",
+        headers={"hx-request": "true", "hx-target": "div#roster"},
+    )
+    assert "张三" in rows.text and "李四" not in rows.text and "<html" not in rows.text
+
+
+async def test_walk_in_with_a_bad_phone_keeps_the_form(client, world):
+    tree, _ = world
+    session = await _session(world)
+    await sign_in(client, "village")
+    answer = await post_form(
+        client,
+        f"/trainings/sessions/{session['id']}/walk-in",
+        {"name": "路人甲", "phone": "12345", "village_id": str(tree.village)},
+        form_url=f"/trainings/sessions/{session['id']}/check-in",
+    )
+    assert answer.status_code == 422 and 'value="路人甲"' in answer.text
+
+
+async def test_enrolling_a_lead_opens_the_enrollment_form_filled_in(client, world):
+    tree, _ = world
+    session = await _session(world)
+    phone = mobile()
+    done = await trainings.register(session, registrant(tree, "新农人", phone=phone))
+    await sign_in(client, "village")
+    answer = await post_form(
+        client, f"/trainings/registrations/{done.registration_id}/enroll", {}, "/trainings/leads"
+    )
+    assert answer.headers["location"] == "/members/enroll"
+    form = await client.get("/members/enroll")
+    assert 'value="新农人"' in form.text and f'value="{phone}"' in form.text
+
+
+async def test_sign_in_sheet_downloads_as_excel_with_names_as_text(client, world):
+    tree, _ = world
+    session = await _session(world)
+    await trainings.register(session, registrant(tree, "张三", phone="13900001234"))
+    await sign_in(client, "federation")
+    answer = await client.get(f"/trainings/sessions/{session['id']}/sign-in-sheet.xlsx")
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=UTF-8''" in answer.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as book:
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert all(text in strings for text in ("序号", "张三", "139****1234", "签名"))
+
+
+async def test_poster_carries_the_qr_code_of_the_public_page(client, world):
+    session = await _session(world)
+    await sign_in(client, "federation")
+    poster = await client.get(f"/trainings/sessions/{session['id']}/poster")
+    assert f'src="/r/{session["slug"]}/qr.svg"' in poster.text
+    svg = await client.get(f"/r/{session['slug']}/qr.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+
+
+async def test_session_form_keeps_values_when_the_end_is_before_the_start(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    await sign_in(client, "federation")
+    answer = await post_form(
+        client,
+        f"/trainings/programmes/{programme}/sessions/new",
+        {
+            "topic": "短视频创作",
+            "starts_at": "2030-05-01T14:00",
+            "ends_at": "2030-05-01T13:00",
+            "place": "村委会",
+            "capacity": "40",
+            "audience": "anyone",
+            "status": "open",
+        },
+    )
+    assert answer.status_code == 422
+    assert 'value="2030-05-01T13:00"' in answer.text and "结束时间必须晚于开始时间" in answer.text
+
+
+async def test_session_created_from_the_form_reads_times_in_china(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    await sign_in(client, "federation")
+    answer = await post_form(
+        client,
+        f"/trainings/programmes/{programme}/sessions/new",
+        {
+            "topic": "短视频创作",
+            "starts_at": "2030-05-01T14:00",
+            "ends_at": "2030-05-01T16:30",
+            "place": "村委会",
+            "capacity": "40",
+            "audience": "anyone",
+            "status": "open",
+        },
+    )
+    session_id = int(answer.headers["location"].rsplit("/", 1)[1])
+    session = await trainings.get_session(who["federation"], session_id)
+    assert session["starts_at"].isoformat() == "2030-05-01T06:00:00+00:00"
+    page = await client.get(f"/trainings/sessions/{session_id}")
+    assert "2030年5月1日周三 14:00–16:30" in page.text
+
+
+async def test_member_page_links_the_members_trainings(client, world):
+    tree, who = world
+    phone = mobile()
+    member_id = await make_member(who["village"], tree, "张三", phone=phone)
+    session = await _session(world)
+    await trainings.register(session, registrant(tree, "张三", phone=phone))
+    await sign_in(client, "village")
+    page = await client.get(f"/members/{member_id}")
+    assert f'hx-get="/trainings/members/{member_id}"' in page.text
+    part = await client.get(f"/trainings/members/{member_id}", headers={"hx-request": "true"})
+    assert "直播带货基础知识" in part.text and "<html" not in part.text
+
+
+async def _auth(username: str) -> dict:
+    return {"authorization": f"Bearer {await accounts.create_api_token(username, 'tests')}"}
+
+
+async def test_api_creates_lists_and_registers(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    headers = await _auth("federation")
+    created = await client.post(
+        "/api/v1/trainings/sessions/",
+        json={
+            "programme_id": programme,
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00:00+08:00",
+            "ends_at": "2030-05-01T16:00:00+08:00",
+            "place": "村委会",
+            "capacity": 1,
+            "audience": "anyone",
+            "status": "open",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201
+    session_id = created.json()["id"]
+    listed = await client.get("/api/v1/trainings/sessions/", headers=headers)
+    assert [s["id"] for s in listed.json()] == [session_id]
+    url = f"/api/v1/trainings/sessions/{session_id}/registrations"
+    body = {"name": "赵六", "phone": mobile(), "village_id": tree.village}
+    first = await client.post(url, json=body)
+    again = await client.post(url, json=body)
+    second = await client.post(url, json={**body, "phone": mobile(), "name": "钱七"})
+    assert [(r.status_code, r.json()["status"]) for r in (first, again, second)] == [
+        (201, "confirmed"),
+        (200, "confirmed"),
+        (201, "waitlisted"),
+    ]
+    assert second.json()["waiting_position"] == 1
+    registrations = await client.get(url, headers=headers)
+    assert [r["name"] for r in registrations.json()] == ["赵六", "钱七"]
+    assert "phone" not in registrations.json()[0]
+
+
+async def test_api_registration_with_bad_input_names_the_field(client, world):
+    tree, _ = world
+    session = await _session(world)
+    url = f"/api/v1/trainings/sessions/{session['id']}/registrations"
+    answer = await client.post(url, json={"name": "赵六", "phone": "123", "village_id": 0})
+    assert answer.status_code == 422 and set(answer.json()["errors"]) == {"phone", "village_id"}
+
+
+async def test_api_refuses_a_draft_session(client, world):
+    tree, _ = world
+    session = await _session(world, status="draft")
+    url = f"/api/v1/trainings/sessions/{session['id']}/registrations"
+    answer = await client.post(url, json={"name": "赵六", "phone": mobile(), "village_id": 1})
+    assert answer.status_code == 404
