@@ -583,6 +583,11 @@ async def policy(viewer: Viewer, federation_id: int) -> dict:
     }
 
 
+def card_prefix(rules: dict) -> str:
+    """The chosen prefix; without one, the federation's number, so cards stay unique."""
+    return rules["card_prefix"] or f"F{rules['federation']}-"
+
+
 async def _ensure_policy(federation_id: int) -> None:
     await (
         EnrollmentPolicy.insert(EnrollmentPolicy(federation=federation_id))
@@ -608,6 +613,10 @@ async def set_policy(
             "the prefix can no longer change.",
             prefix=current["card_prefix"],
         )
+    elif prefix and await EnrollmentPolicy.exists().where(
+        (EnrollmentPolicy.card_prefix == prefix) & (EnrollmentPolicy.federation != federation_id)
+    ):
+        errors["card_prefix"] = Msg("Another federation uses this prefix; choose another.")
     if errors:
         raise ValidationError(errors)
     async with db.transaction():
@@ -693,7 +702,7 @@ async def _approve_one(viewer: Viewer, member: dict, today: dt.date) -> str:
             .returning(EnrollmentPolicy.last_card_number)
             .run()
         )
-        card = f"{rules['card_prefix']}{numbered['last_card_number']:06d}"
+        card = f"{card_prefix(rules)}{numbered['last_card_number']:06d}"
         changed = (
             await Member.update(
                 {

@@ -220,7 +220,7 @@ async def test_backbone_first_phase_refuses_ordinary_applicants_until_opened(wor
     assert (approved.approved, member["first_batch"], member["card_number"]) == (
         [ordinary],
         False,
-        "000001",
+        f"F{tree.federation}-000001",
     )
 
 
@@ -274,7 +274,7 @@ async def test_card_numbers_are_never_reused_after_leaving(world):
     cards = [
         (await members.get_member(who["federation"], m))["card_number"] for m in (first, second)
     ]
-    assert cards == ["000001", "000002"]
+    assert cards == [f"F{tree.federation}-000001", f"F{tree.federation}-000002"]
 
 
 async def test_transfer_out_needs_the_receiving_union(world):
@@ -419,3 +419,27 @@ async def test_full_id_is_revealed_to_approvers_only_and_audited(world):
         str(member_id),
         False,
     )
+
+
+async def test_card_numbers_stay_unique_across_federations_without_a_prefix(world):
+    tree, who = world
+    here = await make_member(who["village"], tree, "王一", backbone=True)
+    far = await make_member(
+        who["admin"],
+        tree,
+        "王二",
+        backbone=True,
+        cooperative=tree.far_cooperative,
+        village=tree.far_village,
+    )
+    result = await members.approve(who["admin"], [here, far])
+    cards = [(await members.get_member(who["admin"], m))["card_number"] for m in result.approved]
+    assert cards == [f"F{tree.federation}-000001", f"F{tree.far_federation}-000001"]
+
+
+async def test_a_prefix_another_federation_uses_is_refused(world):
+    tree, who = world
+    await members.set_policy(who["admin"], tree.federation, "JJH", backbone_first=True)
+    with pytest.raises(ValidationError) as refused:
+        await members.set_policy(who["admin"], tree.far_federation, "jjh", backbone_first=True)
+    assert list(refused.value.errors) == ["card_prefix"]
