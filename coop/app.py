@@ -23,6 +23,12 @@ from coop import db, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.ratelimit import RateLimited, forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
+from coop.contests.api import ContestApiController
+from coop.contests.controllers import (
+    ContestController,
+    JudgingController,
+    PublicResultsController,
+)
 from coop.home.controllers import HomeController, healthz
 from coop.i18n import translate
 from coop.members.api import MemberApiController
@@ -205,6 +211,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TrainingController,
             PublicRegistrationController,
             TrainingApiController,
+            ContestController,
+            JudgingController,
+            PublicResultsController,
+            ContestApiController,
             healthz,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False

@@ -29,7 +29,14 @@ from piccolo.table import Table
 
 from coop.settings import Settings
 
-APPS = ["coop.audit", "coop.orgs", "coop.accounts", "coop.members", "coop.trainings"]
+APPS = [
+    "coop.audit",
+    "coop.orgs",
+    "coop.accounts",
+    "coop.members",
+    "coop.trainings",
+    "coop.contests",
+]
 
 _engine: Engine | None = None
 

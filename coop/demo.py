@@ -138,6 +138,7 @@ async def load() -> int:
     )
     added = await load_members()
     await load_trainings()
+    await load_contests()
     return added
 
 
@@ -228,6 +229,120 @@ async def load_trainings() -> None:
                 .where(TrainingSession.id == session_id)
                 .run()
             )
+
+
+# --- contests: 工会有力量 职工来带货 ------------------------------------------------------
+
+# (name, maximum = weight, measured unit or "" when judged)
+SCHEME = [("产品知识", 20, ""), ("直播表现", 30, ""), ("互动", 20, ""), ("销售额", 30, "元")]
+EXTRA_JUDGES = [
+    ("demo-judge-2", "评委二"),
+    ("demo-judge-3", "评委三"),
+    ("demo-judge-4", "评委四"),
+    ("demo-judge-5", "评委五"),
+]
+
+
+async def load_contests() -> None:
+    """The livestream-selling contest, judged by five, locked and published; and a second
+    contest open for entries, with its scheme and demo-judge on the panel."""
+    from decimal import Decimal
+
+    from coop.contests import domain as contests
+    from coop.contests.tables import Contest
+
+    if await Contest.exists().where(Contest.title == "工会有力量 职工来带货").run():
+        return
+    viewer = accounts.command_line_viewer()
+    rng = random.Random(SEED + 3)
+    federation = await _id_of(Union, "“姜家黑”产业工会联合会")
+    panel = [(await User.select(User.id).where(User.username == "demo-judge").first())["id"]]
+    for username, name in EXTRA_JUDGES:
+        if not await User.exists().where(User.username == username):
+            await accounts.save_user(
+                viewer,
+                accounts.UserInput(username, name, User.Role.judge, password=DEMO_PASSWORD),
+            )
+        panel.append((await User.select(User.id).where(User.username == username).first())["id"])
+    people = [
+        row["id"]
+        for row in await Member.select(Member.id)
+        .where((Member.federation == federation) & (Member.status == Member.Status.member.value))
+        .order_by(Member.id)
+        .run()
+    ]
+
+    async def contest(title: str, trimmed: bool) -> int:
+        contest_id = await contests.save_contest(
+            viewer,
+            contests.ContestInput(
+                title=title,
+                description="“姜家黑”产业工会联合会会员直播带货技能比赛。",
+                union_id=federation,
+                entries_open_at=None,
+                entries_close_at=None,
+                judging_open_at=None,
+                judging_close_at=None,
+                allow_teams=False,
+                trimmed_mean=trimmed,
+                award_tiers=[("一等奖", 1), ("二等奖", 2), ("三等奖", 3), ("优秀奖", None)],
+                ties_go_up=True,
+            ),
+        )
+        for name, points, unit in SCHEME:
+            await contests.save_criterion(
+                viewer,
+                contest_id,
+                contests.CriterionInput(
+                    name, Decimal(points), Decimal(points), "measured" if unit else "judged", unit
+                ),
+            )
+        return contest_id
+
+    async def enter(contest_id: int, count: int) -> list[int]:
+        entry_ids = []
+        for member_id in rng.sample(people, count):
+            member = await members.get_member(viewer, member_id)
+            title = f"{member['name']}的{rng.choice(['黑猪肉', '黑米', '黑豆', '青菜头'])}直播间"
+            entry_ids.append(
+                await contests.enter(viewer, contest_id, contests.EntryInput([member_id], title))
+            )
+        return entry_ids
+
+    first = await contest("工会有力量 职工来带货", trimmed=True)
+    scheme = await contests.criteria(first)
+    sales = next(c["id"] for c in scheme if c["kind"] == "measured")
+    judged = [c for c in scheme if c["kind"] == "judged"]
+    breaks = [sales, judged[1]["id"]]
+    await contests.set_tie_breaks(viewer, first, breaks)
+    for user_id in panel:
+        await contests.add_judge(viewer, first, user_id)
+    await contests.advance(viewer, first)  # entries open
+    entries = await enter(first, 12)
+    for entry_id in entries:
+        await contests.record_figure(
+            viewer, first, entry_id, sales, Decimal(rng.randrange(800, 20000))
+        )
+    await contests.advance(viewer, first)  # judging
+    for user_id in panel:
+        judge = await accounts.viewer_for(user_id)
+        for entry_id in entries:
+            skill = rng.uniform(0.55, 0.95)
+            scores = {
+                c["id"]: Decimal(
+                    round(float(c["max_score"]) * min(1, skill + rng.uniform(-0.1, 0.1)) * 2) / 2
+                )
+                for c in judged
+            }
+            await contests.save_scores(judge, first, entry_id, scores, {})
+        await contests.submit_sheet(judge, first)
+    await contests.advance(viewer, first)  # locked
+    await contests.advance(viewer, first)  # published
+
+    second = await contest("短视频创作大赛", trimmed=False)
+    await contests.add_judge(viewer, second, panel[0])
+    await contests.advance(viewer, second)  # entries open
+    await enter(second, 3)
 
 
 # --- fictional members ---------------------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from coop.i18n import TIME_ZONE
 from coop.validation import Msg
 
 
@@ -32,3 +34,30 @@ def optional_date(errors: dict[str, Msg], name: str, value: str | None) -> dt.da
         errors[name] = Msg("Enter a date like 2022-06-30.")
         return None
     return day
+
+
+def local_moment(
+    errors: dict[str, Msg], name: str, value: str | None, *, required: bool
+) -> dt.datetime | None:
+    """A `datetime-local` value, read on the union's clock (China Standard Time)."""
+    value = (value or "").strip()
+    if not value:
+        if required:
+            errors[name] = Msg("This field is required.")
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        errors[name] = Msg("Enter a date and time like 2026-12-05 14:30.")
+        return None
+    if not 2000 <= moment.year <= 2100:
+        errors[name] = Msg("Enter a date and time like 2026-12-05 14:30.")
+        return None
+    return moment.replace(tzinfo=ZoneInfo(TIME_ZONE)).astimezone(dt.UTC)
+
+
+def as_local_input(moment: dt.datetime | None, time_zone: str = TIME_ZONE) -> str:
+    """A stored moment as the value of a `datetime-local` input."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M")

@@ -55,6 +55,11 @@ def flash(request: Request, message: Msg) -> None:
     request.session.setdefault("flash", []).append([message.text, message.params])
 
 
+def flash_refusal(request: Request, error: ValidationError) -> None:
+    """A refused action on a page without a form: its first reason, as a flash."""
+    flash(request, next(iter(error.errors.values())))
+
+
 def take_flashes(request: Request) -> list[Msg]:
     if "session" not in request.scope or not request.session.get("flash"):
         return []

@@ -222,3 +222,34 @@ def registrant(tree: Tree, name: str = "李四", phone: str | None = None, **cha
     return trainings.RegistrationInput(
         **{"name": name, "phone": phone or mobile(), "village_id": tree.village, **changes}
     )
+
+
+async def make_contest(by: accounts.Viewer, tree: Tree, **changes) -> int:
+    """A contest of the tree's federation with a two-criterion scheme (knowledge 40, sales 60)."""
+    from decimal import Decimal
+
+    from coop.contests import domain as contests
+
+    data = contests.ContestInput(
+        title="工会有力量 职工来带货",
+        description="",
+        union_id=tree.federation,
+        entries_open_at=None,
+        entries_close_at=None,
+        judging_open_at=None,
+        judging_close_at=None,
+        allow_teams=False,
+        trimmed_mean=False,
+        award_tiers=[("一等奖", 1), ("二等奖", 2), ("优秀奖", None)],
+        ties_go_up=True,
+    )
+    for name, value in changes.items():
+        setattr(data, name, value)
+    contest_id = await contests.save_contest(by, data)
+    await contests.save_criterion(
+        by, contest_id, contests.CriterionInput("产品知识", Decimal(40), Decimal(40), "judged")
+    )
+    await contests.save_criterion(
+        by, contest_id, contests.CriterionInput("直播表现", Decimal(60), Decimal(60), "judged")
+    )
+    return contest_id

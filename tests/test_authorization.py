@@ -4,9 +4,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from coop.app import create_app
+from coop.contests import domain as contests
+from coop.members import domain as members
 from coop.trainings import domain as trainings
 from tests.factories import (
     csrf_token,
+    make_contest,
     make_member,
     make_role_users,
     make_session,
@@ -661,6 +664,261 @@ MATRIX = [
         "/api/v1/trainings/sessions/{session}/registrations",
         [400, 400, 400, 400, 400],
     ),
+    ("GET", "/contests", "/contests/", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/contests/new", "/contests/new", [SIGN_IN, 200, 200, 403, 403]),
+    ("POST", "/contests/new", "/contests/new", [SIGN_IN, 422, 422, 403, 403]),
+    ("GET", "/contests/{contest_id:int}", "/contests/{contest}", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/contests/{contest_id:int}", "/contests/{far_contest}", [SIGN_IN, 200, 404, 404, 403]),
+    (
+        "GET",
+        "/contests/{contest_id:int}/edit",
+        "/contests/{contest}/edit",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/edit",
+        "/contests/{far_contest}/edit",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/edit",
+        "/contests/{contest}/edit",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/edit",
+        "/contests/{far_contest}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/scheme",
+        "/contests/{contest}/scheme",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/scheme",
+        "/contests/{far_contest}/scheme",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/criteria",
+        "/contests/{contest}/criteria",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/criteria",
+        "/contests/{far_contest}/criteria",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/tie-breaks",
+        "/contests/{contest}/tie-breaks",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/tie-breaks",
+        "/contests/{far_contest}/tie-breaks",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/judges",
+        "/contests/{contest}/judges",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/judges",
+        "/contests/{far_contest}/judges",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/judges/{user_id:int}/reopen",
+        "/contests/{contest}/judges/{judge_user}/reopen",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/judges/{user_id:int}/reopen",
+        "/contests/{far_contest}/judges/{judge_user}/reopen",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/entries/new",
+        "/contests/{contest}/entries/new",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/entries/new",
+        "/contests/{far_contest}/entries/new",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/entries/new",
+        "/contests/{contest}/entries/new",
+        [SIGN_IN, 422, 422, 422, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/entries/new",
+        "/contests/{far_contest}/entries/new",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/entries/{entry_id:int}",
+        "/contests/{contest}/entries/{entry}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/entries/{entry_id:int}",
+        "/contests/{far_contest}/entries/{far_entry}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/entries/{entry_id:int}/figures",
+        "/contests/{contest}/entries/{entry}/figures",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/entries/{entry_id:int}/figures",
+        "/contests/{far_contest}/entries/{far_entry}/figures",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/results",
+        "/contests/{contest}/results",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/results",
+        "/contests/{far_contest}/results",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/results/print",
+        "/contests/{contest}/results/print",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/results/print",
+        "/contests/{far_contest}/results/print",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/results.xlsx",
+        "/contests/{contest}/results.xlsx",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/results.xlsx",
+        "/contests/{far_contest}/results.xlsx",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/criteria/{criterion_id:int}/delete",
+        "/contests/{contest}/criteria/{criterion}/delete",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/criteria/{criterion_id:int}/delete",
+        "/contests/{far_contest}/criteria/{far_criterion}/delete",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/judges/{user_id:int}/remove",
+        "/contests/{contest}/judges/{judge_user}/remove",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/judges/{user_id:int}/remove",
+        "/contests/{far_contest}/judges/{judge_user}/remove",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/advance",
+        "/contests/{contest}/advance",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/contests/{contest_id:int}/advance",
+        "/contests/{far_contest}/advance",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    (
+        "GET",
+        "/contests/members/{member_id:int}",
+        "/contests/members/{member}",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/contests/members/{member_id:int}",
+        "/contests/members/{far_member}",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    # Judges score on their own sheet only; organizers have no sheet there.
+    ("GET", "/judging", "/judging/", [SIGN_IN, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/judging/{contest_id:int}",
+        "/judging/{judging_contest}",
+        [SIGN_IN, 404, 404, 404, 200],
+    ),
+    (
+        "GET",
+        "/judging/{contest_id:int}/entries/{entry_id:int}",
+        "/judging/{judging_contest}/entries/{judging_entry}",
+        [SIGN_IN, 404, 404, 404, 200],
+    ),
+    (
+        "POST",
+        "/judging/{contest_id:int}/entries/{entry_id:int}",
+        "/judging/{judging_contest}/entries/{judging_entry}",
+        [SIGN_IN, 404, 404, 404, 303],
+    ),
+    (
+        "POST",
+        "/judging/{contest_id:int}/submit",
+        "/judging/{judging_contest}/submit",
+        [SIGN_IN, 404, 404, 404, 303],
+    ),
+    ("GET", "/results/{slug:str}", "/results/{contest_slug}", [404, 404, 404, 404, 404]),
+    ("GET", "/api/v1/contests", "/api/v1/contests/", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/v1/contests/{contest_id:int}/results",
+        "/api/v1/contests/{contest}/results",
+        [404, 404, 404, 404, 404],
+    ),
     # The JSON API takes bearer tokens only: a browser session (and so a forged
     # cross-site request, the API being exempt from form tokens) gets nothing.
     ("GET", "/api/v1/members", "/api/v1/members/", [401, 401, 401, 401, 401]),
@@ -729,6 +987,44 @@ async def _trainings(tree, admin_id) -> dict:
     return ids
 
 
+async def _contests(tree, users) -> dict:
+    """A contest open for entries here and in the far town, each with an entry and a judge;
+    and one in judging, for the judge's own sheet."""
+    admin, judge = await viewer(users["admin"]), users["judge"]
+    ids = {}
+    for prefix, federation, place in (
+        ("", tree.federation, {}),
+        (
+            "far_",
+            tree.far_federation,
+            {"cooperative": tree.far_cooperative, "village": tree.far_village},
+        ),
+    ):
+        contest_id = await make_contest(admin, tree, union_id=federation)
+        await contests.add_judge(admin, contest_id, judge)
+        await contests.advance(admin, contest_id)
+        member_id = await make_member(admin, tree, "参赛者", backbone=True, **place)
+        await members.approve(admin, [member_id])
+        entry = await contests.enter(admin, contest_id, contests.EntryInput([member_id], "直播间"))
+        ids |= {
+            f"{prefix}contest": contest_id,
+            f"{prefix}entry": entry,
+            f"{prefix}criterion": (await contests.criteria(contest_id))[0]["id"],
+        }
+    ids["contest_slug"] = (await contests.get_contest(admin, ids["contest"]))["slug"]
+    judging = await make_contest(admin, tree)
+    await contests.add_judge(admin, judging, judge)
+    await contests.advance(admin, judging)
+    member_id = await make_member(admin, tree, "评审对象", backbone=True)
+    await members.approve(admin, [member_id])
+    ids["judging_entry"] = await contests.enter(
+        admin, judging, contests.EntryInput([member_id], "直播间")
+    )
+    await contests.advance(admin, judging)
+    ids["judging_contest"] = judging
+    return ids
+
+
 def test_matrix_covers_every_route():
     app = create_app()
     routes = {
@@ -748,6 +1044,7 @@ async def test_each_role_gets_exactly_its_statuses(settings, role):
         "judge_user": users["judge"],
         **await _members(tree, users["admin"]),
         **await _trainings(tree, users["admin"]),
+        **await _contests(tree, users),
     }
     async with AsyncTestClient(app=create_app(settings)) as client:
         if role != "anonymous":

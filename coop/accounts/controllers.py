@@ -14,7 +14,16 @@ from coop.i18n import LOCALES, translate
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union
 from coop.validation import Msg, ValidationError
-from coop.web import FormState, flash, form_or_stash, invalid, page, redirect, safe_next
+from coop.web import (
+    FormState,
+    flash,
+    flash_refusal,
+    form_or_stash,
+    invalid,
+    page,
+    redirect,
+    safe_next,
+)
 
 LOCALE_COOKIE = "coop_locale"
 
@@ -149,7 +158,7 @@ class UserController(Controller):
             await domain.set_active(viewer, user_id, data.get("active") == "1")
             flash(request, Msg("Saved."))
         except ValidationError as error:
-            flash(request, next(iter(error.errors.values())))
+            flash_refusal(request, error)
         return redirect(request, f"/accounts/users/{user_id}")
 
     @post("/{user_id:int}/password")

@@ -130,6 +130,67 @@ async def visible_union_ids(scope: Scope) -> set[int] | None:
     return found
 
 
+# --- events (trainings, contests) run by a union ---------------------------------------
+
+
+async def federations_under(union_id: int) -> list[int]:
+    """The federations an event run by this union serves: itself, or those beneath it."""
+    found, frontier = {union_id}, {union_id}
+    while frontier:
+        rows = await Union.select(Union.id).where(Union.parent.is_in(list(frontier))).run()
+        frontier = {row["id"] for row in rows} - found
+        found |= frontier
+    rows = (
+        await Union.select(Union.id)
+        .where(Union.id.is_in(list(found)) & (Union.level == Union.Level.federation.value))
+        .run()
+    )
+    return [row["id"] for row in rows]
+
+
+async def _scope_federations(scope: Scope) -> set[int]:
+    federations = set(scope.federation_ids)
+    if scope.cooperative_ids:
+        rows = (
+            await Cooperative.select(Cooperative.federation)
+            .where(Cooperative.id.is_in(list(scope.cooperative_ids)))
+            .run()
+        )
+        federations |= {row["federation"] for row in rows}
+    if scope.village_ids:
+        towns = Village.select(Village.town).where(Village.id.is_in(list(scope.village_ids)))
+        rows = (
+            await Union.select(Union.id)
+            .where(Union.parent.is_in(towns) & (Union.level == Union.Level.federation.value))
+            .run()
+        )
+        federations |= {row["id"] for row in rows}
+    return federations
+
+
+async def event_unions(scope: Scope) -> set[int] | None:
+    """Unions whose events a user sees: their federations and the unions above (None: all)."""
+    if scope.everything:
+        return None
+    visible: set[int] = set()
+    for federation_id in await _scope_federations(scope):
+        visible |= {row["id"] for row in await ancestors(federation_id)}
+        visible.add(federation_id)
+    return visible
+
+
+async def running_unions(scope: Scope) -> list[dict]:
+    """Unions a user may run an event for: any with everything in scope, else their federations."""
+    query = Union.select(Union.id, Union.name, Union.level).order_by(Union.level).order_by(Union.id)
+    if not scope.everything:
+        query = query.where(Union.id.is_in(list(scope.federation_ids) or [-1]))
+    return await query.run()
+
+
+def runs(scope: Scope, union_id: int) -> bool:
+    return scope.everything or union_id in scope.federation_ids
+
+
 def _scoped(query, where):
     return query.where(where) if where is not None else query
 

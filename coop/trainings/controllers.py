@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery
 from coop.accounts import idempotency
 from coop.accounts.domain import Viewer
 from coop.accounts.guards import organizers, provide_viewer, public_rate_limit
+from coop.forms import as_local_input
 from coop.i18n import format_moment, translate
 from coop.members import choices as member_choices
 from coop.members import domain as members
@@ -27,6 +28,7 @@ from coop.web import (
     STASHED_FORM,
     FormState,
     flash,
+    flash_refusal,
     form_or_stash,
     invalid,
     is_htmx,
@@ -65,7 +67,7 @@ def public_url(request: Request, session: dict) -> str:
 def _session_form_values(session: dict) -> dict:
     values = {k: v for k, v in session.items() if isinstance(v, str | int)}
     for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-        values[name] = forms.as_local_input(session[name], session["time_zone"])
+        values[name] = as_local_input(session[name], session["time_zone"])
     return values
 
 
@@ -249,7 +251,7 @@ class TrainingController(Controller):
         try:
             await domain.cancel_session(viewer, session_id)
         except ValidationError as error:
-            flash(request, next(iter(error.errors.values())))
+            flash_refusal(request, error)
         else:
             flash(request, Msg("The session is cancelled. Tell the people listed below."))
         return redirect(request, f"/trainings/sessions/{session_id}")
@@ -289,7 +291,7 @@ class TrainingController(Controller):
         try:
             registration = await domain.check_in_by_code(viewer, session_id, data.get("code", ""))
         except ValidationError as error:
-            flash(request, next(iter(error.errors.values())))
+            flash_refusal(request, error)
         else:
             flash(request, Msg("{name} is checked in.", name=registration["name"]))
         return redirect(request, f"/trainings/sessions/{session_id}/check-in")
@@ -337,7 +339,7 @@ class TrainingController(Controller):
         try:
             await domain.cancel_registration(viewer, registration_id)
         except ValidationError as error:
-            flash(request, next(iter(error.errors.values())))
+            flash_refusal(request, error)
         else:
             flash(request, Msg("Registration of {name} cancelled.", name=registration["name"]))
         data = await request.form()
@@ -447,7 +449,7 @@ class TrainingController(Controller):
         try:
             result = await domain.register_members(viewer, session_id, ids)
         except ValidationError as error:
-            flash(request, next(iter(error.errors.values())))
+            flash_refusal(request, error)
             return redirect(request, f"/trainings/sessions/{session_id}")
         flash(
             request,
@@ -471,7 +473,7 @@ class TrainingController(Controller):
         try:
             lead = await domain.lead_for_enrollment(viewer, registration_id)
         except ValidationError as error:
-            flash(request, next(iter(error.errors.values())))
+            flash_refusal(request, error)
             return redirect(request, "/trainings/leads")
         values = {k: [str(v)] for k, v in lead.items()}
         request.session[STASHED_FORM] = {"path": "/members/enroll", "values": values}
@@ -498,7 +500,7 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
     try:
         registration = await action(viewer, registration_id)
     except ValidationError as error:
-        flash(request, next(iter(error.errors.values())))
+        flash_refusal(request, error)
         registration = await domain.get_registration(viewer, registration_id)
         return redirect(request, f"/trainings/sessions/{registration['session']}/check-in")
     session_id = registration["session"]

@@ -107,75 +107,23 @@ def _actor_id(viewer: Viewer | None) -> int | None:
     return viewer.id or None if viewer else None
 
 
-# --- whose programmes ------------------------------------------------------------
-
-
-async def _descendants(union_ids: set[int]) -> set[int]:
-    found, frontier = set(union_ids), set(union_ids)
-    while frontier:
-        rows = await Union.select(Union.id).where(Union.parent.is_in(list(frontier))).run()
-        frontier = {row["id"] for row in rows} - found
-        found |= frontier
-    return found
-
-
-async def federations_under(union_id: int) -> list[int]:
-    """The federations a union's programme serves: itself, or those beneath it."""
-    ids = await _descendants({union_id})
-    rows = (
-        await Union.select(Union.id)
-        .where(Union.id.is_in(list(ids)) & (Union.level == Union.Level.federation.value))
-        .run()
-    )
-    return [row["id"] for row in rows]
-
-
-async def _viewer_federations(viewer: Viewer) -> set[int]:
-    scope = viewer.scope
-    federations = set(scope.federation_ids)
-    if scope.cooperative_ids:
-        rows = (
-            await Cooperative.select(Cooperative.federation)
-            .where(Cooperative.id.is_in(list(scope.cooperative_ids)))
-            .run()
-        )
-        federations |= {row["federation"] for row in rows}
-    if scope.village_ids:
-        towns = Village.select(Village.town).where(Village.id.is_in(list(scope.village_ids)))
-        rows = (
-            await Union.select(Union.id)
-            .where(Union.parent.is_in(towns) & (Union.level == Union.Level.federation.value))
-            .run()
-        )
-        federations |= {row["id"] for row in rows}
-    return federations
+# --- whose programmes: the union running them, and the unions above a user's ----------
 
 
 async def visible_unions(viewer: Viewer) -> set[int] | None:
-    """Unions whose programmes the viewer sees: their federations and the unions above."""
+    """Unions whose programmes the viewer sees (None: all of them)."""
     _require(viewer, ORGANIZERS)
-    if viewer.scope.everything:
-        return None
-    visible: set[int] = set()
-    for federation_id in await _viewer_federations(viewer):
-        visible |= {row["id"] for row in await orgs.ancestors(federation_id)}
-        visible.add(federation_id)
-    return visible
+    return await orgs.event_unions(viewer.scope)
 
 
 async def owning_unions(viewer: Viewer) -> list[dict]:
     """Unions the viewer may run a programme for."""
     _require(viewer, MANAGERS)
-    query = Union.select(Union.id, Union.name, Union.level).order_by(Union.level).order_by(Union.id)
-    if not viewer.scope.everything:
-        query = query.where(Union.id.is_in(list(viewer.scope.federation_ids) or [-1]))
-    return await query.run()
+    return await orgs.running_unions(viewer.scope)
 
 
 def _can_manage(viewer: Viewer, union_id: int) -> bool:
-    if viewer.role not in MANAGERS:
-        return False
-    return viewer.scope.everything or union_id in viewer.scope.federation_ids
+    return viewer.role in MANAGERS and orgs.runs(viewer.scope, union_id)
 
 
 # --- programmes --------------------------------------------------------------------
@@ -447,7 +395,7 @@ def registration_refusal(session: dict, at: dt.datetime | None = None) -> Msg | 
 
 async def places(session: dict) -> dict:
     """Villages and cooperatives a registrant can choose: those of the programme's union."""
-    federations = await federations_under(session["union_id"]) or [-1]
+    federations = await orgs.federations_under(session["union_id"]) or [-1]
     towns = Union.select(Union.parent).where(Union.id.is_in(federations))
     return {
         "villages": await Village.select(Village.id, Village.name)
@@ -510,7 +458,7 @@ async def _check_person(session: dict, data: RegistrationInput) -> _Person:
         person.id_hash = privacy.keyed_hash("resident_id", number)
         person.id_encrypted = privacy.encrypt(number)
     member = await _matching_member(person.id_hash, person.phone_hash)
-    federations = await federations_under(session["union_id"])
+    federations = await orgs.federations_under(session["union_id"])
     if member and member["federation"] in federations:
         person.member_id = member["id"]
         person.village_id, person.cooperative_id = member["village"], member["cooperative"]
@@ -705,7 +653,7 @@ async def register_members(
                 )
             }
         )
-    federations = await federations_under(session["union_id"])
+    federations = await orgs.federations_under(session["union_id"])
     result = BulkRegistration()
     for member_id in dict.fromkeys(member_ids):
         try:

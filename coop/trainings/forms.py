@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo
 
-from coop.forms import choice_id
+from coop.forms import choice_id, local_moment
 from coop.members.identity import check_mobile, check_resident_id
 from coop.trainings.domain import ProgrammeInput, RegistrationInput, SessionInput
 from coop.validation import Msg, ValidationError, clean_text
 
-TIME_ZONE = "Asia/Shanghai"
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
 PLACE_MAX = 200
 LINK_MAX = 500
 NAME_MAX = 50
 HONEYPOT = "homepage"  # hidden from people; a bot that fills it is refused
-
-
-def local_moment(
-    errors: dict[str, Msg], name: str, value: str | None, *, required: bool
-) -> dt.datetime | None:
-    """A `datetime-local` value, read in the session's time zone."""
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[name] = Msg("This field is required.")
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        errors[name] = Msg("Enter a date and time like 2026-12-05 14:30.")
-        return None
-    if not 2000 <= moment.year <= 2100:
-        errors[name] = Msg("Enter a date and time like 2026-12-05 14:30.")
-        return None
-    return moment.replace(tzinfo=ZoneInfo(TIME_ZONE)).astimezone(dt.UTC)
-
-
-def as_local_input(moment: dt.datetime | None, time_zone: str = TIME_ZONE) -> str:
-    """A stored moment as the value of a `datetime-local` input."""
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def programme(data: Mapping) -> ProgrammeInput:

@@ -89,7 +89,7 @@ def test_demo_run_a_second_time_leaves_row_counts_unchanged(demo_template, demo_
 
     assert result.returncode == 0, result.stderr
     assert row_counts(demo_dir / "coop.sqlite3") == first
-    assert first["app_user"] == len(demo.LOGINS)
+    assert first["app_user"] == len(demo.LOGINS) + len(demo.EXTRA_JUDGES)
 
 
 # 2. user create

@@ -109,6 +109,9 @@ async def test_deactivated_users_tokens_stop_working(client, world):
 async def test_openapi_schema_lists_the_json_api_and_no_pages(client):
     schema = (await client.get("/api/v1/schema/openapi.json")).json()
     assert sorted(schema["paths"]) == [
+        "/api/v1/contests",
+        "/api/v1/contests/{contest_id}/entries/{entry_id}/scores",
+        "/api/v1/contests/{contest_id}/results",
         "/api/v1/members",
         "/api/v1/members/{member_id}",
         "/api/v1/trainings/sessions",

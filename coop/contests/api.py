@@ -1,0 +1,124 @@
+"""JSON API for contests: the list (token), published results (public), a judge's scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from litestar import Controller, get, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+
+from coop.accounts.domain import Viewer
+from coop.accounts.guards import api_token, provide_viewer, public_rate_limit
+from coop.contests import domain
+from coop.contests.tables import Contest
+from coop.trainings.api import JSON_ERRORS
+from coop.validation import Msg, NotFound, ValidationError
+
+
+class ContestOut(msgspec.Struct):
+    id: int
+    title: str
+    union: str
+    status: str
+    results_path: str | None
+
+
+class ResultOut(msgspec.Struct):
+    rank: int
+    names: str
+    villages: str
+    cooperatives: str
+    title: str
+    total: str
+    award: str
+
+
+class ResultsOut(msgspec.Struct):
+    contest: str
+    published_at: dt.datetime | None
+    results: list[ResultOut]
+
+
+class ScoresIn(msgspec.Struct):
+    scores: dict[str, str]  # criterion id → score, e.g. {"12": "18.5"}
+    versions: dict[str, int] = {}  # criterion id → the version you last saw (0: none)
+
+
+class ScoreOut(msgspec.Struct):
+    criterion_id: int
+    score: str
+    version: int
+
+
+class ContestApiController(Controller):
+    path = "/api/v1/contests"
+    tags = ["contests"]
+    dependencies = {"viewer": Provide(provide_viewer)}
+    exception_handlers = JSON_ERRORS
+
+    @get("/", guards=[api_token], summary="Contests in scope, or on the judge's panels")
+    async def list_contests(self, viewer: NamedDependency[Viewer]) -> list[ContestOut]:
+        return [
+            ContestOut(
+                id=c["id"],
+                title=c["title"],
+                union=c["union_name"],
+                status=c["status"],
+                results_path=f"/results/{c['slug']}"
+                if c["status"] == Contest.Status.published.value
+                else None,
+            )
+            for c in await domain.contests(viewer)
+        ]
+
+    @get(
+        "/{contest_id:int}/results",
+        guards=[public_rate_limit],
+        summary="Published results (public: names, places and awards only)",
+    )
+    async def results(self, contest_id: FromPath[int]) -> ResultsOut:
+        contest = await Contest.select(Contest.slug).where(Contest.id == contest_id).first()
+        if contest is None:
+            raise NotFound
+        public = await domain.public_results(contest["slug"])
+        return ResultsOut(
+            contest=public["contest"]["title"],
+            published_at=public["contest"]["published_at"],
+            results=[ResultOut(**{**r, "total": str(r["total"])}) for r in public["rows"]],
+        )
+
+    @put(
+        "/{contest_id:int}/entries/{entry_id:int}/scores",
+        guards=[api_token],
+        summary="A judge's own scores for one entry",
+    )
+    async def save_scores(
+        self,
+        viewer: NamedDependency[Viewer],
+        contest_id: FromPath[int],
+        entry_id: FromPath[int],
+        data: JSONBody[ScoresIn],
+    ) -> list[ScoreOut]:
+        """Same rules as the scoring page: 0 to the maximum, 2 places; a resent score is
+        kept once; a `versions` value older than the stored score is refused (422)."""
+        current = await domain.entry_scores(viewer, contest_id, entry_id)
+        errors: dict[str, Msg] = {}
+        maximum = {str(c["id"]): c["max_score"] for c in current["criteria"]}
+        scores = {}
+        for key, text in data.scores.items():
+            if key not in maximum:
+                raise NotFound
+            value = domain.parse_score(errors, f"score_{key}", text, maximum[key])
+            if value is not None:
+                scores[int(key)] = value
+        if errors:
+            raise ValidationError(errors)
+        versions = {int(k): v for k, v in data.versions.items() if k.isdigit()}
+        await domain.save_scores(viewer, contest_id, entry_id, scores, versions)
+        saved = (await domain.entry_scores(viewer, contest_id, entry_id))["scores"]
+        return [
+            ScoreOut(criterion_id=c, score=str(s["score"]), version=s["version"])
+            for c, s in sorted(saved.items())
+        ]

@@ -1,0 +1,141 @@
+"""Typed input for the contest, criterion, entry and score forms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from coop.contests.domain import ContestInput, CriterionInput, EntryInput, parse_score
+from coop.forms import choice_id, id_list, local_moment
+from coop.validation import Msg, ValidationError, clean_text
+
+TITLE_MAX = 100
+TEXT_MAX = 2000
+TIER_NAME_MAX = 20
+
+
+def number(errors: dict[str, Msg], name: str, text: str | None) -> Decimal:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        errors[name] = Msg("Enter a number.")
+        return Decimal(0)
+    if not value.is_finite():
+        errors[name] = Msg("Enter a number.")
+        return Decimal(0)
+    if value.as_tuple().exponent < -2:
+        errors[name] = Msg("At most 2 decimal places.")
+        return Decimal(0)
+    return value
+
+
+def award_tiers(errors: dict[str, Msg], text: str | None) -> list[tuple[str, int | None]]:
+    """One award per line: its name and how many, e.g. "一等奖 1"; no number: any number."""
+    tiers: list[tuple[str, int | None]] = []
+    for line in (text or "").splitlines():
+        name, _, count = line.strip().rpartition(" ")
+        if not name:  # a single word: a tier without a limit
+            name, count = count, ""
+        name = name.strip()
+        if not name:
+            continue
+        if (count and not count.isdigit()) or len(name) > TIER_NAME_MAX or count == "0":
+            errors["award_tiers"] = Msg("One award per line: its name, a space and how many.")
+            continue
+        tiers.append((name, int(count) if count else None))
+    return tiers
+
+
+def contest(data: Mapping) -> ContestInput:
+    errors: dict[str, Msg] = {}
+    version = data.get("version") or ""
+    result = ContestInput(
+        title=clean_text(errors, "title", data.get("title"), max_length=TITLE_MAX),
+        description=(data.get("description") or "").strip()[:TEXT_MAX],
+        union_id=choice_id(
+            errors, "union_id", data.get("union_id"), Msg("Choose a union from the list.")
+        ),
+        entries_open_at=local_moment(
+            errors, "entries_open_at", data.get("entries_open_at"), required=False
+        ),
+        entries_close_at=local_moment(
+            errors, "entries_close_at", data.get("entries_close_at"), required=False
+        ),
+        judging_open_at=local_moment(
+            errors, "judging_open_at", data.get("judging_open_at"), required=False
+        ),
+        judging_close_at=local_moment(
+            errors, "judging_close_at", data.get("judging_close_at"), required=False
+        ),
+        allow_teams=data.get("allow_teams") == "1",
+        trimmed_mean=data.get("trimmed_mean") == "1",
+        award_tiers=award_tiers(errors, data.get("award_tiers")),
+        ties_go_up=data.get("ties_go_up", "1") == "1",
+        version=int(version) if version.isdigit() else 0,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def criterion(data: Mapping) -> CriterionInput:
+    errors: dict[str, Msg] = {}
+    thresholds = []
+    for line in (data.get("thresholds") or "").splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            errors["thresholds"] = Msg("One threshold per line: the figure, a space, the points.")
+            continue
+        thresholds.append(
+            (number(errors, "thresholds", parts[0]), number(errors, "thresholds", parts[1]))
+        )
+    result = CriterionInput(
+        name=clean_text(errors, "name", data.get("name"), max_length=50),
+        max_score=number(errors, "max_score", data.get("max_score")),
+        weight=number(errors, "weight", data.get("weight")),
+        kind=data.get("kind") or "",
+        unit=clean_text(errors, "unit", data.get("unit"), max_length=20, required=False),
+        linear=data.get("rule", "linear") == "linear",
+        thresholds=thresholds,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def entry(data: Mapping) -> EntryInput:
+    errors: dict[str, Msg] = {}
+    result = EntryInput(
+        member_ids=id_list(data.getall("member_ids", []) if hasattr(data, "getall") else []),
+        title=clean_text(errors, "title", data.get("title"), max_length=TITLE_MAX),
+        products=clean_text(
+            errors, "products", data.get("products"), max_length=200, required=False
+        ),
+        link=clean_text(errors, "link", data.get("link"), max_length=500, required=False),
+        notes=(data.get("notes") or "").strip()[:TEXT_MAX],
+    )
+    if result.link and not result.link.startswith(("https://", "http://")):
+        errors["link"] = Msg("Enter a link starting with https://.")
+    if not result.member_ids:
+        errors["member_ids"] = Msg("Choose the member who enters.")
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def scores(data: Mapping, criteria: list[dict]) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The scores typed for one entry, and the version of each the page showed."""
+    errors: dict[str, Msg] = {}
+    values, versions = {}, {}
+    for c in criteria:
+        name = f"score_{c['id']}"
+        value = parse_score(errors, name, data.get(name, ""), c["max_score"])
+        if value is not None:
+            values[c["id"]] = value
+        version = data.get(f"version_{c['id']}") or "0"
+        versions[c["id"]] = int(version) if version.isdigit() else 0
+    if errors:
+        raise ValidationError(errors)
+    return values, versions
