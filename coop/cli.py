@@ -1,4 +1,4 @@
-"""The `coop` command: serve, migrate, demo, user, backup, restore."""
+"""The `coop` command: serve, migrate, demo, user, token, export, backup, restore."""
 
 from __future__ import annotations
 
@@ -199,6 +199,46 @@ def cmd_restore(args) -> None:
     print(f"Restored {args.file} into {settings.data_dir}. Start the app again.")
 
 
+def cmd_export_members(args) -> None:
+    """The roster, as the export page writes it, to a file; masked unless --full-numbers."""
+    from coop.accounts.domain import command_line_viewer
+    from coop.i18n import translate
+    from coop.members import domain, exports
+    from coop.spreadsheets import csv_chunks, xlsx_file
+    from coop.validation import Msg, ValidationError
+
+    settings = _setup()
+    where = domain.MemberFilter(
+        cooperative_id=args.cooperative, village_id=args.village, status=args.status or ""
+    )
+    keys = exports.STANDARD
+    export = exports.RosterExport(
+        command_line_viewer(), where, keys, args.full_numbers, args.format
+    )
+
+    async def run() -> int:
+        await db.start(settings)
+        try:
+            await domain.check_roster(export.viewer, where, full_numbers=args.full_numbers)
+            if args.format == "xlsx":
+                title = translate(Msg("Member roster"))
+                return await xlsx_file(title, exports.header(keys), export.rows(), args.out)
+            count = 0
+            with open(args.out, "wb") as out:
+                async for chunk in csv_chunks(exports.header(keys), export.rows()):
+                    out.write(chunk)
+                    count += chunk.count(b"\n")
+            return count - 1
+        finally:
+            await db.stop(settings)
+
+    try:
+        count = asyncio.run(run())
+    except ValidationError as error:
+        sys.exit("; ".join(f"{k}: {m.text}" for k, m in error.errors.items()))
+    print(f"{count} members written to {args.out}.")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="coop", description="Coop Union")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +298,22 @@ def main(argv: list[str] | None = None) -> None:
     restore = commands.add_parser("restore", help="put a backup back (stop the app first)")
     restore.add_argument("file")
     restore.set_defaults(func=cmd_restore)
+
+    export = commands.add_parser("export", help="write a roster file").add_subparsers(
+        dest="what", required=True
+    )
+    export_members = export.add_parser("members", help="the member roster (会员花名册)")
+    export_members.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export_members.add_argument("--out", required=True)
+    export_members.add_argument("--cooperative", type=int, metavar="ID")
+    export_members.add_argument("--village", type=int, metavar="ID")
+    export_members.add_argument(
+        "--status", choices=["applicant", "member", "transferred_out", "left"]
+    )
+    export_members.add_argument(
+        "--full-numbers", action="store_true", help="full ID and mobile numbers (audited)"
+    )
+    export_members.set_defaults(func=cmd_export_members)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -1,19 +1,122 @@
-"""Spreadsheets for download: every cell written as text or a number, never a formula.
+"""One export machinery: a header and rows, written as CSV or XLSX.
 
-Identity, phone and card numbers stay text (Excel keeps only 15 digits of a
-number), and text starting with = + - @ is stored as a string, not evaluated.
+Every cell is text or a number, never a formula: text starting with = + - @, a
+tab or a carriage return gets a leading apostrophe in CSV and is written as a
+string in XLSX. Identity, phone and card numbers stay text (Excel keeps only 15
+digits of a number): in CSV they carry a trailing tab, which Excel reads as text
+and which does not start the cell.
 """
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Iterable, Sequence
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from urllib.parse import quote
 
 import xlsxwriter
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv"
+RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 64 * 1024
+
+
+class Digits(str):
+    """A number that must stay text: an ID, phone or card number."""
+
+
+def safe_text(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(RISKY_STARTS) else text
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, Digits):
+        return f"{value}\t" if value else ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return safe_text(value)
+
+
+async def _aiter(rows: Iterable | AsyncIterable) -> AsyncIterator:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+    else:
+        for row in rows:
+            yield row
+
+
+async def csv_chunks(header: Sequence[str], rows: Iterable | AsyncIterable) -> AsyncIterator[bytes]:
+    """UTF-8 with a BOM (so Excel on Chinese Windows reads it), streamed in chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_text(h) for h in header])
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
+    async for row in _aiter(rows):
+        writer.writerow([_csv_cell(v) for v in row])
+        if buffer.tell() > CHUNK:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def _write_cell(sheet, row: int, column: int, value: object, widths: list[int]) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool | Digits):
+        sheet.write_number(row, column, value)
+        return
+    text = "" if value is None else str(value)
+    sheet.write_string(row, column, text)
+    if column < len(widths):
+        widths[column] = max(widths[column], min(40, len(text) * 2 + 2))
+
+
+async def xlsx_file(
+    title: str, header: Sequence[str], rows: Iterable | AsyncIterable, path: str
+) -> int:
+    """Write a workbook to `path` in constant memory; the number of data rows."""
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet(title[:31])
+    bold = book.add_format({"bold": True})
+    widths = [len(name) * 2 + 2 for name in header]
+    for column, width in enumerate(widths):  # constant memory: widths are set up front
+        sheet.set_column(column, column, max(width, 12))
+    for column, name in enumerate(header):
+        sheet.write_string(0, column, name, bold)
+    count = 0
+    async for row in _aiter(rows):
+        count += 1
+        for column, value in enumerate(row):
+            _write_cell(sheet, count, column, value, widths)
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return count
+
+
+async def xlsx_chunks(
+    title: str, header: Sequence[str], rows: Iterable | AsyncIterable
+) -> AsyncIterator[bytes]:
+    """A workbook built in a temporary file, then sent in chunks; the file is removed."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        await xlsx_file(title, header, rows, path)
+        with open(path, "rb") as built:
+            while chunk := built.read(CHUNK):
+                yield chunk
+    finally:
+        os.unlink(path)
+
 
 def xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """A small workbook in memory (sign-in sheets, results)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet(title[:31])
@@ -23,12 +126,7 @@ def xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     widths = [len(name) * 2 + 2 for name in header]
     for row_number, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(row_number, column, value)
-            else:
-                text = "" if value is None else str(value)
-                sheet.write_string(row_number, column, text)
-                widths[column] = max(widths[column], min(40, len(text) * 2 + 2))
+            _write_cell(sheet, row_number, column, value, widths)
     for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
     sheet.freeze_panes(1, 0)
@@ -38,10 +136,8 @@ def xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 def attachment(filename: str) -> dict[str, str]:
     """Headers for a download whose name may be Chinese."""
+    ascii_name = "download" + os.path.splitext(filename)[1]
     encoded = quote(filename)
     return {
-        "Content-Disposition": f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{encoded}"
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
     }
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

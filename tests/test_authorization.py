@@ -185,6 +185,10 @@ MATRIX = [
         [SIGN_IN, 422, 403, 403, 403],
     ),
     ("GET", "/audit", "/audit", [SIGN_IN, 200, 403, 403, 403]),
+    ("GET", "/audit.csv", "/audit.csv", [SIGN_IN, 200, 403, 403, 403]),
+    ("GET", "/members/export", "/members/export", [SIGN_IN, 200, 200, 200, 403]),
+    # An empty form: the standard roster, masked, as CSV.
+    ("POST", "/members/export", "/members/export", [SIGN_IN, 200, 200, 200, 403]),
     ("GET", "/members", "/members/", [SIGN_IN, 200, 200, 200, 403]),
     ("GET", "/members/enroll", "/members/enroll", [SIGN_IN, 200, 200, 200, 403]),
     ("POST", "/members/enroll", "/members/enroll", [SIGN_IN, 422, 422, 422, 403]),

@@ -38,3 +38,21 @@ async def recent(limit: int = 100, offset: int = 0) -> list[dict]:
         .offset(offset)
         .run()
     )
+
+
+async def every_entry(batch: int = 1000):
+    """The whole log, oldest first, read a batch at a time (for the download)."""
+    last = 0
+    while True:
+        rows = (
+            await AuditEntry.select()
+            .where(AuditEntry.id > last)
+            .order_by(AuditEntry.id)
+            .limit(batch)
+            .run()
+        )
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        last = rows[-1]["id"]

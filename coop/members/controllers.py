@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
+from litestar.response import Stream
 
 from coop.accounts import idempotency
 from coop.accounts.domain import Viewer
 from coop.accounts.guards import organizers, provide_viewer
 from coop.forms import optional_date
 from coop.i18n import translate
-from coop.members import choices, domain, forms
+from coop.members import choices, domain, exports, forms
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
+from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment, csv_chunks, xlsx_chunks
 from coop.validation import Msg, ValidationError
 from coop.web import (
     FormState,
@@ -26,6 +28,17 @@ from coop.web import (
     page,
     redirect,
     safe_next,
+)
+
+_FILTERS = (
+    "q",
+    "cooperative_id",
+    "village_id",
+    "status",
+    "backbone",
+    "first_batch",
+    "welcome_pack_pending",
+    "worker_post",
 )
 
 
@@ -194,6 +207,67 @@ class MemberController(Controller):
         if not ids:
             flash(request, Msg("Tick the applicants to approve."))
         return redirect(request, safe_next(data.get("next"), "/members/?status=applicant"))
+
+    @get("/export")
+    async def export_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        """Choose the format and columns of a roster of the list's current filters."""
+        where = forms.member_filter(request.query_params)
+        templates = await domain.roster_templates(viewer)
+        wanted = request.query_params.get("template")
+        chosen = next((t["columns"] for t in templates if t["name"] == wanted), [])
+        return page(
+            "members/export.html",
+            where=where,
+            filters={k: v for k, v in request.query_params.items() if k in _FILTERS and v},
+            columns=exports.COLUMNS,
+            chosen=exports.chosen(chosen),
+            templates=templates,
+            can_see_full=viewer.role in domain.APPROVERS,
+            form=FormState({}),
+            **await _places(viewer),
+            **_names(),
+        )
+
+    @post("/export", status_code=200)
+    async def export(self, request: Request, viewer: NamedDependency[Viewer]) -> Response:
+        """The roster as a download, streamed; full numbers only when confirmed."""
+        data = await request.form()
+        where = forms.member_filter(data)
+        keys = exports.chosen(data.getall("columns", []))
+        full = data.get("full_numbers") == "1"
+        if data.get("template_name", "").strip():
+            name = data["template_name"].strip()[:50]
+            await domain.save_roster_template(viewer, name, keys)
+        file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
+        export = exports.RosterExport(viewer, where, keys, full, file_format)
+        try:
+            await domain.check_roster(viewer, where, full_numbers=full)
+            if full and data.get("confirm") != "1":
+                raise ValidationError({"confirm": Msg("Confirm that you need the full numbers.")})
+        except ValidationError as error:
+            return page(
+                "members/export.html",
+                status_code=422,
+                where=where,
+                filters={k: v for k, v in data.items() if k in _FILTERS and v},
+                columns=exports.COLUMNS,
+                chosen=keys,
+                templates=await domain.roster_templates(viewer),
+                can_see_full=viewer.role in domain.APPROVERS,
+                form=FormState.from_multidict(data, error.errors),
+                **await _places(viewer),
+                **_names(),
+            )
+        header = exports.header(keys)
+        if file_format == "xlsx":
+            body = xlsx_chunks(translate(Msg("Member roster")), header, export.rows())
+            media_type = XLSX_TYPE
+        else:
+            body = csv_chunks(header, export.rows())
+            media_type = CSV_TYPE
+        return Stream(
+            body, media_type=media_type, headers=attachment(exports.filename(file_format))
+        )
 
     @get("/welcome-packs")
     async def welcome_packs(

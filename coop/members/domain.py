@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import operator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from coop import db, privacy
@@ -18,7 +20,14 @@ from coop.accounts.domain import Role, Viewer
 from coop.audit import domain as audit
 from coop.i18n import local_day, local_today
 from coop.members.identity import check_mobile, check_resident_id, name_keys
-from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
+from coop.members.tables import (
+    EnrollmentPolicy,
+    Member,
+    MemberEvent,
+    MemberSearchKey,
+    RosterTemplate,
+    WorkerPost,
+)
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union, Village
 from coop.validation import Forbidden, Msg, NotFound, ValidationError
@@ -168,10 +177,9 @@ LIST_COLUMNS = (
 )
 
 
-async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
-    """One page of members in scope, newest first, matching the search and the filters."""
-    _require(viewer, ORGANIZERS)
-    query = _searched(_scoped(Member.select(*LIST_COLUMNS), viewer.scope), where.q)
+def _matching(query, viewer: Viewer, where: MemberFilter):
+    """The members in scope matching the search and the filters."""
+    query = _searched(_scoped(query, viewer.scope), where.q)
     if where.cooperative_id:
         query = query.where(Member.cooperative == where.cooperative_id)
     if where.village_id:
@@ -190,14 +198,80 @@ async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
         query = query.where(Member.worker_post != "")
     elif where.worker_post:
         query = query.where(Member.worker_post == where.worker_post)
+    return query
+
+
+async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
+    """One page of members in scope, newest first, matching the search and the filters."""
+    _require(viewer, ORGANIZERS)
     page = max(1, where.page)
     rows = (
-        await query.order_by(Member.id, ascending=False)
+        await _matching(Member.select(*LIST_COLUMNS), viewer, where)
+        .order_by(Member.id, ascending=False)
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
         .run()
     )
     return MemberPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+ROSTER_BATCH = 1000
+ROSTER_COLUMNS = (
+    *LIST_COLUMNS,
+    Member.birth_date,
+    Member.ethnicity,
+    Member.join_date,
+    Member.applied_on,
+)
+
+
+async def check_roster(viewer: Viewer, where: MemberFilter, *, full_numbers: bool) -> None:
+    """Refuse an export before it starts: role, and filters naming places out of scope."""
+    _require(viewer, APPROVERS if full_numbers else ORGANIZERS)
+    errors: dict[str, Msg] = {}
+    if where.cooperative_id and where.cooperative_id not in {
+        c["id"] for c in await orgs.cooperatives(viewer.scope)
+    }:
+        errors["cooperative_id"] = Msg("Choose a cooperative from the list.")
+    if where.village_id and where.village_id not in {
+        v["id"] for v in await orgs.villages(viewer.scope)
+    }:
+        errors["village_id"] = Msg("Choose a village from the list.")
+    if errors:
+        raise ValidationError(errors)
+
+
+async def roster(
+    viewer: Viewer, where: MemberFilter, *, full_numbers: bool = False
+) -> AsyncIterator[dict]:
+    """Every member in scope matching the filters, oldest first, read a batch at a time.
+
+    Numbers are masked unless `full_numbers` (federation staff only): then each
+    row also carries `resident_id` and `phone` in full.
+    """
+    await check_roster(viewer, where, full_numbers=full_numbers)
+    columns = (
+        (*ROSTER_COLUMNS, Member.id_encrypted, Member.phone_encrypted)
+        if full_numbers
+        else ROSTER_COLUMNS
+    )
+    last = 0
+    while True:
+        rows = (
+            await _matching(Member.select(*columns), viewer, where)
+            .where(Member.id > last)
+            .order_by(Member.id)
+            .limit(ROSTER_BATCH)
+            .run()
+        )
+        for row in rows:
+            if full_numbers:
+                row["resident_id"] = privacy.decrypt(row.pop("id_encrypted"))
+                row["phone"] = privacy.decrypt(row.pop("phone_encrypted"))
+            yield row
+        if len(rows) < ROSTER_BATCH:
+            return
+        last = rows[-1]["id"]
 
 
 async def counts(viewer: Viewer) -> dict[str, int]:
@@ -873,3 +947,28 @@ async def end_membership(
         )
         await _event(viewer, member_id, status.value, transferred_to or reason)
         await audit.record(viewer.actor, status.value, "member", member_id)
+
+
+# --- roster templates: a user's own choice of export columns -------------------------------
+
+
+async def roster_templates(viewer: Viewer) -> list[dict]:
+    rows = (
+        await RosterTemplate.select(RosterTemplate.name, RosterTemplate.columns)
+        .where(RosterTemplate.user == viewer.id)
+        .order_by(RosterTemplate.name)
+        .run()
+    )
+    return [{"name": r["name"], "columns": json.loads(r["columns"])} for r in rows]
+
+
+async def save_roster_template(viewer: Viewer, name: str, columns: list[str]) -> None:
+    """Save (or replace) a named set of columns for this user."""
+    _require(viewer, ORGANIZERS)
+    async with db.transaction():
+        await RosterTemplate.delete().where(
+            (RosterTemplate.user == viewer.id) & (RosterTemplate.name == name)
+        )
+        await RosterTemplate.insert(
+            RosterTemplate(user=viewer.id, name=name, columns=json.dumps(columns))
+        ).run()

@@ -2,11 +2,25 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
+from coop.members.tables import (
+    EnrollmentPolicy,
+    Member,
+    MemberEvent,
+    MemberSearchKey,
+    RosterTemplate,
+    WorkerPost,
+)
 
 APP_CONFIG = AppConfig(
     app_name="members",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[EnrollmentPolicy, Member, MemberSearchKey, MemberEvent, WorkerPost],
+    table_classes=[
+        EnrollmentPolicy,
+        Member,
+        MemberSearchKey,
+        MemberEvent,
+        WorkerPost,
+        RosterTemplate,
+    ],
     migration_dependencies=["coop.accounts.piccolo_app"],
 )

@@ -104,3 +104,9 @@ class WorkerPost(Table, tablename="worker_post", help_text="产业工人岗位, 
     started_on = Date()
     ended_on = Date(null=True, default=None)
     recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+
+
+class RosterTemplate(Table, tablename="roster_template", help_text="A user's own roster columns."):
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=50)
+    columns = Text(help_text="JSON: the column keys, in order.")

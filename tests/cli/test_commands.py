@@ -339,3 +339,27 @@ def test_token_create_prints_a_token_stored_only_as_its_hash(demo_dir):
 def test_token_create_for_unknown_user_exits_nonzero(demo_dir):
     result = coop(demo_dir, "token", "create", "--user", "nobody")
     assert (result.returncode, result.stderr.strip()) == (1, "No user 'nobody'.")
+
+
+# export
+
+
+def test_export_members_writes_the_masked_roster_and_audits_it(demo_dir, tmp_path):
+    out = tmp_path / "roster.csv"
+    result = coop(demo_dir, "export", "members", "--out", str(out))
+    assert (result.returncode, result.stdout.strip()) == (0, f"240 members written to {out}.")
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("序号,姓名,性别,出生日期,民族,身份证号,手机号")
+    assert len(lines) == 241 and "********" in lines[1]
+    [detail] = query(
+        demo_dir / "coop.sqlite3",
+        "SELECT detail FROM audit_entry WHERE action = 'export' ORDER BY id DESC LIMIT 1",
+    )[0:1]
+    assert "rows=240 masked=True" in detail[0]
+
+
+def test_export_members_refuses_an_unknown_cooperative(demo_dir, tmp_path):
+    result = coop(
+        demo_dir, "export", "members", "--out", str(tmp_path / "x.csv"), "--cooperative", "9999"
+    )
+    assert result.returncode != 0 and "cooperative_id" in result.stderr

@@ -36,3 +36,12 @@ async def test_htmx_request_after_the_session_ended_loads_the_sign_in_page(clien
         200,
         "/login?next=/members%3Fq%3Dzs",
     )
+
+
+async def test_admin_downloads_the_audit_log_and_the_download_is_audited(client):
+    await make_role_users(await make_tree())
+    await sign_in(client, "admin")
+    answer = await client.get("/audit.csv")
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "时间,操作人,操作,对象,详情"
+    assert lines[-1].split(",")[1:3] == ["admin", "export"]
