@@ -8,17 +8,27 @@ from zoneinfo import ZoneInfo
 from coop.i18n import TIME_ZONE
 from coop.validation import Msg
 
+INT_MAX = 2**31 - 1  # the largest value a database integer column holds
+
+
+def whole_number(value: object, default=None):
+    """A typed whole number: ASCII digits that fit a database integer; else `default`."""
+    text = str(value if value is not None else "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= INT_MAX:
+        return int(text)
+    return default
+
 
 def choice_id(errors: dict[str, Msg], name: str, value: str | None, message: Msg) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
+    number = whole_number(value)
+    if number is None:
         errors[name] = message
         return 0
+    return number
 
 
 def id_list(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [n for n in (whole_number(v) for v in values) if n is not None]
 
 
 def optional_date(errors: dict[str, Msg], name: str, value: str | None) -> dt.date | None:

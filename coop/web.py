@@ -124,7 +124,12 @@ async def form_or_stash(request: Request, initial: dict) -> FormState:
 
 
 def invalid(template: str, data: FormMultiDict, error: ValidationError, **context) -> Template:
-    """The form again, with what was typed and a message next to each bad field."""
-    return page(
-        template, status_code=422, form=FormState.from_multidict(data, error.errors), **context
-    )
+    """The form again, with what was typed and a message next to each bad field.
+
+    A form key already used for other content is replaced, so the corrected form can go."""
+    from coop.accounts.idempotency import new_key
+
+    form = FormState.from_multidict(data, error.errors)
+    if "submission_key" in error.errors:
+        form.values["submission_key"] = new_key()
+    return page(template, status_code=422, form=form, **context)

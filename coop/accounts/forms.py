@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.datastructures import FormMultiDict
 
 from coop.accounts.domain import Role, UserInput
-from coop.forms import id_list
+from coop.forms import id_list, whole_number
 from coop.validation import Msg, ValidationError, clean_text
 
 
@@ -23,7 +23,7 @@ def user(data: FormMultiDict, *, creating: bool) -> UserInput:
         username=username,
         display_name=display_name,
         role=role,
-        federation_id=int(federation) if federation.isdigit() else None,
+        federation_id=whole_number(federation),
         cooperative_ids=id_list(data.getall("cooperative_ids", [])),
         village_ids=id_list(data.getall("village_ids", [])),
         password=data.get("password", "") if creating else None,

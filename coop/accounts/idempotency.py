@@ -8,12 +8,12 @@ the same transaction as its effect; every retry gets that result back.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 
-from coop import privacy
+from coop import db, privacy
 from coop.accounts.tables import IdempotencyRecord
 from coop.validation import Msg, ValidationError
 
@@ -53,7 +53,8 @@ def is_signed_key(key: str) -> bool:
 
 
 def payload_hash(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    """Keyed, because a payload holds phone and ID numbers a plain hash would let be guessed."""
+    return privacy.keyed_hash("payload", json.dumps(payload, sort_keys=True, default=str))
 
 
 async def stored_result(key: str, user_id: int | None, payload: dict) -> dict | None:
@@ -78,3 +79,20 @@ async def store_result(key: str, user_id: int | None, payload: dict, result: dic
 async def forget_old(now: dt.datetime | None = None) -> None:
     cutoff = (now or dt.datetime.now(dt.UTC)) - KEEP_FOR
     await IdempotencyRecord.delete().where(IdempotencyRecord.created_at < cutoff).run()
+
+
+async def created_once(
+    key: str | None, user_id: int | None, form: dict, create: Callable[[], Awaitable[int]]
+) -> int:
+    """Run `create` once per form key: a resent form (double tap, retry) gets the first
+    record's ID back instead of a second record."""
+    if not key:
+        return await create()
+    scoped = f"create:{key[:KEY_MAX]}"
+    payload = {k: v for k, v in form.items() if k != "_csrf_token"}
+    if done := await stored_result(scoped, user_id, payload):
+        return done["id"]
+    async with db.transaction():
+        record_id = await create()
+        await store_result(scoped, user_id, payload, {"id": record_id})
+    return record_id

@@ -13,6 +13,7 @@ from coop.accounts.domain import Viewer
 from coop.accounts.guards import api_token, provide_viewer, public_rate_limit
 from coop.contests import domain
 from coop.contests.tables import Contest
+from coop.forms import whole_number
 from coop.trainings.api import JSON_ERRORS
 from coop.validation import Msg, NotFound, ValidationError
 
@@ -115,7 +116,9 @@ class ContestApiController(Controller):
                 scores[int(key)] = value
         if errors:
             raise ValidationError(errors)
-        versions = {int(k): v for k, v in data.versions.items() if k.isdigit()}
+        versions = {
+            whole_number(k): v for k, v in data.versions.items() if whole_number(k) is not None
+        }
         await domain.save_scores(viewer, contest_id, entry_id, scores, versions)
         saved = (await domain.entry_scores(viewer, contest_id, entry_id))["scores"]
         return [

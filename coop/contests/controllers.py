@@ -6,16 +6,17 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
+from coop.accounts import idempotency
 from coop.accounts.domain import Viewer
 from coop.accounts.guards import organizers, provide_viewer, public_rate_limit, signed_in
 from coop.contests import domain, forms
 from coop.contests.tables import Contest, Criterion
-from coop.forms import as_local_input
+from coop.forms import as_local_input, id_list, whole_number
 from coop.i18n import translate
 from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.spreadsheets import XLSX_TYPE, attachment, xlsx
-from coop.validation import Msg, ValidationError
+from coop.validation import Msg, NotFound, ValidationError
 from coop.web import (
     FormState,
     flash,
@@ -88,6 +89,7 @@ class ContestController(Controller):
             "award_tiers": "一等奖 1\n二等奖 2\n三等奖 3\n优秀奖",
             "ties_go_up": "1",
             "union_id": unions[0]["id"] if len(unions) == 1 else "",
+            "submission_key": idempotency.new_key(),
         }
         return page(
             "contests/form.html",
@@ -100,7 +102,12 @@ class ContestController(Controller):
     async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
-            contest_id = await domain.save_contest(viewer, forms.contest(data))
+            contest_id = await idempotency.created_once(
+                data.get("submission_key"),
+                viewer.id,
+                {k: data.getall(k) for k in data},
+                lambda: domain.save_contest(viewer, forms.contest(data)),
+            )
         except ValidationError as error:
             domain.require_manager(viewer)
             unions = await orgs.running_unions(viewer.scope)
@@ -168,9 +175,8 @@ class ContestController(Controller):
     async def scheme(
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
-        return await _scheme_page(
-            viewer, contest_id, await form_or_stash(request, {"kind": "judged"})
-        )
+        initial = {"kind": "judged", "submission_key": idempotency.new_key()}
+        return await _scheme_page(viewer, contest_id, await form_or_stash(request, initial))
 
     @post("/{contest_id:int}/criteria")
     async def add_criterion(
@@ -179,9 +185,16 @@ class ContestController(Controller):
         await domain.contest_for_edit(viewer, contest_id)
         data = await request.form()
         try:
-            await domain.save_criterion(viewer, contest_id, forms.criterion(data))
+            await idempotency.created_once(
+                data.get("submission_key"),
+                viewer.id,
+                {k: data.getall(k) for k in data},
+                lambda: domain.save_criterion(viewer, contest_id, forms.criterion(data)),
+            )
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
+            if "submission_key" in error.errors:  # sent before with other content
+                form.values["submission_key"] = idempotency.new_key()
             return await _scheme_page(viewer, contest_id, form, status_code=422)
         return redirect(request, f"/contests/{contest_id}/scheme")
 
@@ -206,7 +219,7 @@ class ContestController(Controller):
         data = await request.form()
         chosen = [data.get(f"tie_break_{n}", "") for n in range(1, 4)]
         try:
-            await domain.set_tie_breaks(viewer, contest_id, [int(c) for c in chosen if c.isdigit()])
+            await domain.set_tie_breaks(viewer, contest_id, id_list(chosen))
         except ValidationError as error:
             flash_refusal(request, error)
         else:
@@ -220,7 +233,7 @@ class ContestController(Controller):
         data = await request.form()
         user_id = data.get("user_id", "")
         try:
-            await domain.add_judge(viewer, contest_id, int(user_id) if user_id.isdigit() else 0)
+            await domain.add_judge(viewer, contest_id, whole_number(user_id, 0))
         except ValidationError as error:
             flash_refusal(request, error)
         return redirect(request, f"/contests/{contest_id}/scheme")
@@ -421,9 +434,14 @@ async def _entry_page(
 ) -> object:
     contest = await domain.get_contest(viewer, contest_id)
     found = await members.search(viewer, members.MemberFilter(q=q, status="member"))
-    chosen = {int(v) for v in form.getlist("member_ids") if str(v).isdigit()}
+    chosen = set(id_list([str(v) for v in form.getlist("member_ids")]))
     listed = {m["id"] for m in found.rows}
-    extra = [await members.get_member(viewer, m) for m in chosen - listed]
+    extra = []
+    for member_id in chosen - listed:
+        try:
+            extra.append(await members.get_member(viewer, member_id))
+        except NotFound:  # not theirs to enter; the form comes back without it
+            continue
     return page(
         "contests/entry_form.html",
         status_code=status_code,

@@ -40,6 +40,7 @@ ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organize
 ORDER = [s.value for s in Status]
 TEAM_MIN, TEAM_MAX = 2, 5
 WEIGHTS_TOTAL = Decimal(100)
+FIGURE_MAX = 10**11  # fits the column on both engines
 STALE_SCORE = Msg(
     "This score was changed on another page or device since you opened this one. "
     "The current scores are shown; check them and save again."
@@ -147,12 +148,11 @@ async def get_contest(viewer: Viewer, contest_id: int) -> dict:
     contest = await Contest.select(*CONTEST_COLUMNS).where(Contest.id == contest_id).first().run()
     if contest is None:
         raise NotFound
-    if viewer.role in ORGANIZERS:
-        unions = await orgs.event_unions(viewer.scope)
+    contest["on_panel"] = contest_id in await panel_contests(viewer)
+    if not contest["on_panel"]:
+        unions = await orgs.event_unions(viewer.scope) if viewer.role in ORGANIZERS else set()
         if unions is not None and contest["union"] not in unions:
             raise NotFound
-    elif contest_id not in await panel_contests(viewer):
-        raise NotFound
     contest["can_manage"] = viewer.role in MANAGERS and orgs.runs(viewer.scope, contest["union"])
     contest["tiers"] = [tuple(t) for t in json.loads(contest["award_tiers"])]
     contest["tie_break_ids"] = json.loads(contest["tie_breaks"])
@@ -397,14 +397,14 @@ async def set_tie_breaks(viewer: Viewer, contest_id: int, criterion_ids: list[in
 
 
 async def judge_candidates(viewer: Viewer) -> list[dict]:
-    """Active users who may sit on a panel: judges first, then everyone else."""
+    """Users who may sit on a panel: judges; for a union admin, anyone active too."""
     _require(viewer, MANAGERS)
-    rows = (
-        await User.select(User.id, User.display_name, User.username, User.role)
-        .where(User.is_active.eq(True))
-        .order_by(User.display_name)
-        .run()
+    query = User.select(User.id, User.display_name, User.username, User.role).where(
+        User.is_active.eq(True)
     )
+    if not viewer.scope.everything:  # other federations' staff are not theirs to list
+        query = query.where(User.role == Role.judge.value)
+    rows = await query.order_by(User.display_name).run()
     return sorted(rows, key=lambda u: u["role"] != Role.judge.value)
 
 
@@ -434,6 +434,18 @@ async def advance(viewer: Viewer, contest_id: int) -> str:
     target = ORDER[ORDER.index(status) + 1]
     if target == Status.judging.value:
         await _check_ready_for_judging(contest_id)
+    if target == Status.locked.value:
+        open_sheets = [j["name"] for j in await judges(contest_id) if j["submitted_at"] is None]
+        judged = any(c["kind"] == Kind.judged.value for c in await criteria(contest_id))
+        if judged and open_sheets:
+            raise ValidationError(
+                {
+                    "status": Msg(
+                        "Not every judge has handed in their sheet yet: {names}.",
+                        names="、".join(open_sheets),
+                    )
+                }
+            )
     values = {Contest.status: target, Contest.version: Contest.version + 1}
     if target == Status.locked.value:
         values[Contest.locked_at] = now()
@@ -527,6 +539,19 @@ async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
         raise ValidationError(errors)
     async with db.transaction():
         await Contest.update({Contest.version: Contest.version}).where(Contest.id == contest_id)
+        taken = (  # entered by someone else a moment ago
+            await EntryMember.select(EntryMember.member.name.as_alias("name"))
+            .where((EntryMember.contest == contest_id) & EntryMember.member.is_in(ids))
+            .run()
+        )
+        if taken:
+            raise ValidationError(
+                {
+                    "member_ids": Msg(
+                        "{name} has already entered this contest.", name=taken[0]["name"]
+                    )
+                }
+            )
         number = await Entry.count().where(Entry.contest == contest_id).run() + 1
         [row] = (
             await Entry.insert(
@@ -578,8 +603,10 @@ async def record_figure(
     criterion = next((c for c in await criteria(contest_id) if c["id"] == criterion_id), None)
     if criterion is None or criterion["kind"] != Kind.measured.value:
         raise NotFound
-    if figure < 0:
-        raise ValidationError({f"figure_{criterion_id}": Msg("Enter 0 or more.")})
+    if not 0 <= figure < FIGURE_MAX:
+        raise ValidationError(
+            {f"figure_{criterion_id}": Msg("Enter a figure from 0 to {max}.", max=FIGURE_MAX)}
+        )
     async with db.transaction():
         await Figure.delete().where((Figure.entry == entry_id) & (Figure.criterion == criterion_id))
         await Figure.insert(
@@ -699,6 +726,9 @@ async def save_scores(
         await Judge.update({Judge.submitted_at: Judge.submitted_at}).where(
             (Judge.contest == contest_id) & (Judge.user == viewer.id)
         )  # one judge's saves queue here
+        still = await Contest.select(Contest.status).where(Contest.id == contest_id).first()
+        if still["status"] != Status.judging.value:  # locked a moment ago
+            raise ValidationError({"scores": Msg("Scoring is closed for you on this contest.")})
         for criterion_id, value in scores.items():
             current = (
                 await Score.select(Score.id, Score.score, Score.version)
@@ -854,6 +884,8 @@ async def results_sheet(viewer: Viewer, contest_id: int) -> ResultsSheet:
     and flags. Live while judging; as stored once locked."""
     _require(viewer, ORGANIZERS)
     contest = await get_contest(viewer, contest_id)
+    if contest["on_panel"] and not _locked(contest):  # a judge sees no other judge's scores
+        raise Forbidden
     scheme, panel, live = await _compute(contest)
     found = await _locked_results(contest_id) if _locked(contest) else live
     flags = {r.entry_id: r for r in live}

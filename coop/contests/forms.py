@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from coop.contests.domain import ContestInput, CriterionInput, EntryInput, parse_score
-from coop.forms import choice_id, id_list, local_moment
+from coop.forms import choice_id, id_list, local_moment, whole_number
 from coop.validation import Msg, ValidationError, clean_text
 
 TITLE_MAX = 100
@@ -39,7 +39,7 @@ def award_tiers(errors: dict[str, Msg], text: str | None) -> list[tuple[str, int
         name = name.strip()
         if not name:
             continue
-        if (count and not count.isdigit()) or len(name) > TIER_NAME_MAX or count == "0":
+        if (count and whole_number(count) is None) or len(name) > TIER_NAME_MAX or count == "0":
             errors["award_tiers"] = Msg("One award per line: its name, a space and how many.")
             continue
         tiers.append((name, int(count) if count else None))
@@ -71,7 +71,7 @@ def contest(data: Mapping) -> ContestInput:
         trimmed_mean=data.get("trimmed_mean") == "1",
         award_tiers=award_tiers(errors, data.get("award_tiers")),
         ties_go_up=data.get("ties_go_up", "1") == "1",
-        version=int(version) if version.isdigit() else 0,
+        version=whole_number(version, 0),
     )
     if errors:
         raise ValidationError(errors)
@@ -135,7 +135,7 @@ def scores(data: Mapping, criteria: list[dict]) -> tuple[dict[int, Decimal], dic
         if value is not None:
             values[c["id"]] = value
         version = data.get(f"version_{c['id']}") or "0"
-        versions[c["id"]] = int(version) if version.isdigit() else 0
+        versions[c["id"]] = whole_number(version, 0)
     if errors:
         raise ValidationError(errors)
     return values, versions

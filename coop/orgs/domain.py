@@ -148,7 +148,7 @@ async def federations_under(union_id: int) -> list[int]:
     return [row["id"] for row in rows]
 
 
-async def _scope_federations(scope: Scope) -> set[int]:
+async def scope_federations(scope: Scope) -> set[int]:
     federations = set(scope.federation_ids)
     if scope.cooperative_ids:
         rows = (
@@ -173,7 +173,7 @@ async def event_unions(scope: Scope) -> set[int] | None:
     if scope.everything:
         return None
     visible: set[int] = set()
-    for federation_id in await _scope_federations(scope):
+    for federation_id in await scope_federations(scope):
         visible |= {row["id"] for row in await ancestors(federation_id)}
         visible.add(federation_id)
     return visible

@@ -17,7 +17,7 @@ from coop.accounts.idempotency import KeyReused
 from coop.i18n import translate
 from coop.members.api import json_errors
 from coop.trainings import domain, forms
-from coop.validation import Forbidden, Msg, NotFound, ValidationError
+from coop.validation import Forbidden, Msg, NotFound, ValidationError, clean_text
 
 JSON_ERRORS = {
     ValidationError: json_errors,
@@ -151,12 +151,19 @@ class TrainingApiController(Controller):
     async def create_session(
         self, viewer: NamedDependency[Viewer], data: JSONBody[SessionIn]
     ) -> Response[SessionOut]:
+        errors: dict[str, Msg] = {}
+        topic = clean_text(errors, "topic", data.topic, max_length=forms.TITLE_MAX)
+        trainer = clean_text(
+            errors, "trainer", data.trainer, max_length=forms.TITLE_MAX, required=False
+        )
+        if errors:
+            raise ValidationError(errors)
         session_id = await domain.create_session(
             viewer,
             data.programme_id,
             domain.SessionInput(
-                topic=data.topic.strip()[:100],
-                trainer=data.trainer.strip()[:100],
+                topic=topic,
+                trainer=trainer,
                 starts_at=_aware(data.starts_at),
                 ends_at=_aware(data.ends_at),
                 place=data.place.strip()[:200],

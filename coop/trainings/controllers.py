@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from coop.accounts import idempotency
 from coop.accounts.domain import Viewer
 from coop.accounts.guards import organizers, provide_viewer, public_rate_limit
-from coop.forms import as_local_input
+from coop.forms import as_local_input, id_list
 from coop.i18n import format_moment, translate
 from coop.members import choices as member_choices
 from coop.members import domain as members
@@ -60,6 +60,10 @@ NAMES = dict(
 )
 
 
+def _values(data) -> dict:
+    return {k: data.getall(k) for k in data}
+
+
 def public_url(request: Request, session: dict) -> str:
     return f"{str(request.base_url).rstrip('/')}/r/{session['slug']}"
 
@@ -94,6 +98,7 @@ class TrainingController(Controller):
     async def new_programme(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         unions = await domain.owning_unions(viewer)
         initial = {"union_id": unions[0]["id"]} if len(unions) == 1 else {}
+        initial["submission_key"] = idempotency.new_key()
         return page(
             "trainings/programme_form.html",
             form=await form_or_stash(request, initial),
@@ -105,7 +110,12 @@ class TrainingController(Controller):
     async def create_programme(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
-            programme_id = await domain.save_programme(viewer, forms.programme(data))
+            programme_id = await idempotency.created_once(
+                data.get("submission_key"),
+                viewer.id,
+                _values(data),
+                lambda: domain.save_programme(viewer, forms.programme(data)),
+            )
         except ValidationError as error:
             unions = await domain.owning_unions(viewer)
             return invalid(
@@ -169,6 +179,7 @@ class TrainingController(Controller):
         if copy:
             source = await domain.get_session(viewer, copy)
             initial = {**_session_form_values(source), "status": "draft"}
+        initial["submission_key"] = idempotency.new_key()
         return page(
             "trainings/session_form.html",
             form=await form_or_stash(request, initial),
@@ -184,7 +195,12 @@ class TrainingController(Controller):
         programme = await domain.programme_for_edit(viewer, programme_id)
         data = await request.form()
         try:
-            session_id = await domain.create_session(viewer, programme_id, forms.session(data))
+            session_id = await idempotency.created_once(
+                data.get("submission_key"),
+                viewer.id,
+                _values(data),
+                lambda: domain.create_session(viewer, programme_id, forms.session(data)),
+            )
         except ValidationError as error:
             return invalid(
                 "trainings/session_form.html",
@@ -442,7 +458,7 @@ class TrainingController(Controller):
     ) -> object:
         await domain.get_session(viewer, session_id)  # out of scope: 404, ticked or not
         data = await request.form()
-        ids = [int(v) for v in data.getall("member_ids", []) if v.isdigit()]
+        ids = id_list(data.getall("member_ids", []))
         if not ids:
             flash(request, Msg("Tick the members to register."))
             return redirect(request, f"/trainings/sessions/{session_id}/add-members")

@@ -41,6 +41,10 @@ STALE = Msg(
     "check them and save again."
 )
 ALREADY_HERE = Msg("Already checked in: this registration can no longer be cancelled.")
+ALREADY_REGISTERED = Msg(
+    "This mobile number is already registered for this session. "
+    "Use your registration code to see or cancel it."
+)
 NO_MATCH = Msg("No registration matches this code and mobile number.")
 
 
@@ -302,13 +306,17 @@ async def update_session(viewer: Viewer, session_id: int, data: SessionInput) ->
     _check_session(errors, data)
     if current["status"] == SessionStatus.cancelled.value:
         errors["status"] = Msg("This session was cancelled; it can no longer change.")
+    elif current["status"] == SessionStatus.held.value != data.status:
+        errors["status"] = Msg("A session that was held stays held.")
+    elif data.status == SessionStatus.draft.value != current["status"] and current["last_number"]:
+        errors["status"] = Msg("People have registered: the session can no longer be a draft.")
     if errors:
         raise ValidationError(errors)
     async with db.transaction():
         locked = await _lock(session_id)
         if locked["version"] != data.version:
             raise ValidationError({"version": STALE})
-        if data.capacity < locked["seats_taken"]:
+        if data.capacity < min(locked["capacity"], locked["seats_taken"]):
             raise ValidationError(
                 {
                     "capacity": Msg(
@@ -540,6 +548,14 @@ async def _write_registration(
             done := await idempotency.stored_result(idempotency_key, _actor_id(by), payload or {})
         ):  # the same submission raced itself here: the first one's answer
             return Registered(**done)
+        # Checked again under the lock: the session may have closed a moment ago.
+        allowed = (
+            (SessionStatus.open.value,)
+            if by is None
+            else TAKES_SEATS + ((SessionStatus.held.value,) if walk_in else ())
+        )
+        if session["status"] not in allowed:
+            raise ValidationError({"session": Msg("Registration for this session is closed.")})
         existing = (
             await Registration.select(Registration.id, Registration.code, Registration.status)
             .where(
@@ -618,15 +634,20 @@ async def register(
     """
     payload = vars(data)
     key = f"register:{submission_key}" if submission_key else None
+    result = None
     if key and (done := await idempotency.stored_result(key, None, payload)):
-        return Registered(**done)
-    refusal = registration_refusal(session)
-    if refusal:
-        raise ValidationError({"session": refusal})
-    person = await _check_person(session, data)
-    return await _write_registration(
-        session["id"], person, by=None, idempotency_key=key, payload=payload
-    )
+        result = Registered(**done)
+    else:
+        refusal = registration_refusal(session)
+        if refusal:
+            raise ValidationError({"session": refusal})
+        person = await _check_person(session, data)
+        result = await _write_registration(
+            session["id"], person, by=None, idempotency_key=key, payload=payload
+        )
+    if result.already:  # the code goes only to whoever registered: a phone number is no key
+        raise ValidationError({"phone": ALREADY_REGISTERED})
+    return result
 
 
 async def add_walk_in(viewer: Viewer, session_id: int, data: RegistrationInput) -> Registered:
@@ -636,7 +657,8 @@ async def add_walk_in(viewer: Viewer, session_id: int, data: RegistrationInput) 
         raise ValidationError({"session": Msg("Check-in is only possible for published sessions.")})
     person = await _check_person({**session, "audience": Audience.anyone.value}, data)
     result = await _write_registration(session_id, person, by=viewer, walk_in=True)
-    await audit.record(viewer.actor, "walk_in", "training_registration", result.registration_id)
+    async with db.transaction():
+        await audit.record(viewer.actor, "walk_in", "training_registration", result.registration_id)
     return result
 
 
@@ -691,13 +713,14 @@ async def register_members(
             result.confirmed += 1
         else:
             result.waitlisted += 1
-    await audit.record(
-        viewer.actor,
-        "register_members",
-        "training_session",
-        session_id,
-        f"confirmed={result.confirmed} waitlisted={result.waitlisted}",
-    )
+    async with db.transaction():
+        await audit.record(
+            viewer.actor,
+            "register_members",
+            "training_session",
+            session_id,
+            f"confirmed={result.confirmed} waitlisted={result.waitlisted}",
+        )
     return result
 
 
@@ -796,25 +819,48 @@ ROSTER_COLUMNS = (
 )
 
 
+async def _registrants_where(viewer: Viewer, session: dict | None = None):
+    """Which registrants the viewer sees: all of a session they run; otherwise the people
+    of their federations' villages and cooperatives (a town's session has other towns')."""
+    if viewer.scope.everything or (session and session["can_manage"]):
+        return None
+    federations = list(await orgs.scope_federations(viewer.scope)) or [-1]
+    towns = Union.select(Union.parent).where(Union.id.is_in(federations))
+    return Registration.village.is_in(
+        Village.select(Village.id).where(Village.town.is_in(towns))
+    ) | Registration.cooperative.is_in(
+        Cooperative.select(Cooperative.id).where(Cooperative.federation.is_in(federations))
+    )
+
+
+async def _registrations(viewer: Viewer, session_id: int, *columns):
+    """A select of one session's registrations the viewer may see."""
+    session = await get_session(viewer, session_id)
+    query = Registration.select(*columns).where(Registration.session == session_id)
+    where = await _registrants_where(viewer, session)
+    return query.where(where) if where is not None else query
+
+
 async def get_registration(viewer: Viewer, registration_id: int) -> dict:
     row = (
-        await Registration.select(*ROSTER_COLUMNS)
+        await Registration.select(Registration.session)
         .where(Registration.id == registration_id)
         .first()
-        .run()
     )
     if row is None:
         raise NotFound
-    await get_session(viewer, row["session"])  # out of scope: NotFound
-    return row
+    query = await _registrations(viewer, row["session"], *ROSTER_COLUMNS)
+    found = await query.where(Registration.id == registration_id).first().run()
+    if found is None:  # out of scope
+        raise NotFound
+    return found
 
 
 async def roster(
     viewer: Viewer, session_id: int, q: str = "", include_cancelled: bool = False
 ) -> list[dict]:
     """Registrations of a session, seats first then the queue, each in order."""
-    await get_session(viewer, session_id)
-    query = Registration.select(*ROSTER_COLUMNS).where(Registration.session == session_id)
+    query = await _registrations(viewer, session_id, *ROSTER_COLUMNS)
     if not include_cancelled:
         query = query.where(Registration.status != RegistrationStatus.cancelled.value)
     term = "".join(ch for ch in "".join(q.split()).lower() if ch not in "%_\\")
@@ -836,13 +882,9 @@ async def roster(
 
 async def full_roster(viewer: Viewer, session_id: int) -> list[dict]:
     """Everyone holding a seat, for the sign-in sheet, by village then name."""
-    await get_session(viewer, session_id)
+    query = await _registrations(viewer, session_id, *ROSTER_COLUMNS)
     return (
-        await Registration.select(*ROSTER_COLUMNS)
-        .where(
-            (Registration.session == session_id)
-            & (Registration.status == RegistrationStatus.confirmed.value)
-        )
+        await query.where(Registration.status == RegistrationStatus.confirmed.value)
         .order_by(Registration.village.name)
         .order_by(Registration.number)
         .run()
@@ -851,13 +893,8 @@ async def full_roster(viewer: Viewer, session_id: int) -> list[dict]:
 
 async def full_registrations(viewer: Viewer, session_id: int) -> list[dict]:
     """Every registration of a session, cancelled ones too, in registration order."""
-    await get_session(viewer, session_id)
-    return (
-        await Registration.select(*ROSTER_COLUMNS)
-        .where(Registration.session == session_id)
-        .order_by(Registration.number)
-        .run()
-    )
+    query = await _registrations(viewer, session_id, *ROSTER_COLUMNS)
+    return await query.order_by(Registration.number).run()
 
 
 async def figures(session_id: int) -> dict[str, int]:
@@ -924,6 +961,8 @@ async def check_in(viewer: Viewer, registration_id: int) -> dict:
             .first()
             .run()
         )
+        if current["status"] == RegistrationStatus.cancelled.value:  # cancelled a moment ago
+            raise ValidationError({"registration": Msg("This registration was cancelled.")})
         await _check_in_locked(session, current, viewer)
     return await get_registration(viewer, registration_id)
 
@@ -957,7 +996,8 @@ async def undo_check_in(viewer: Viewer, registration_id: int) -> dict:
 async def cancel_registration(viewer: Viewer, registration_id: int) -> None:
     registration = await get_registration(viewer, registration_id)
     await _cancel(registration["session"], registration_id)
-    await audit.record(viewer.actor, "cancel", "training_registration", registration_id)
+    async with db.transaction():
+        await audit.record(viewer.actor, "cancel", "training_registration", registration_id)
 
 
 async def _cancel(session_id: int, registration_id: int) -> None:
@@ -1058,6 +1098,9 @@ async def leads(viewer: Viewer) -> list[dict]:
     )
     if unions is not None:
         query = query.where(Registration.session.programme.union.is_in(list(unions) or [-1]))
+    where = await _registrants_where(viewer)
+    if where is not None:
+        query = query.where(where)
     return await query.order_by(Registration.id, ascending=False).limit(500).run()
 
 
@@ -1082,19 +1125,18 @@ async def lead_for_enrollment(viewer: Viewer, registration_id: int) -> dict:
         raise ValidationError({"registration": Msg("This person is already enrolled.")})
     secret = (
         await Registration.select(
-            Registration.phone_encrypted,
-            Registration.id_encrypted,
-            Registration.village,
-            Registration.cooperative,
+            Registration.phone_encrypted, Registration.village, Registration.cooperative
         )
         .where(Registration.id == registration_id)
         .first()
         .run()
     )
+    async with db.transaction():
+        await audit.record(viewer.actor, "enroll_lead", "training_registration", registration_id)
+    # The ID number is not carried over: the organizer types it from the person's card.
     return {
         "name": registration["name"],
         "phone": privacy.decrypt(secret["phone_encrypted"]),
-        "resident_id": privacy.decrypt(secret["id_encrypted"]) if secret["id_encrypted"] else "",
         "village_id": secret["village"] or "",
         "cooperative_id": secret["cooperative"] or "",
     }

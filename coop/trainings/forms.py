@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from coop.forms import choice_id, local_moment
+from coop.forms import choice_id, local_moment, whole_number
 from coop.members.identity import check_mobile, check_resident_id
 from coop.trainings.domain import ProgrammeInput, RegistrationInput, SessionInput
 from coop.validation import Msg, ValidationError, clean_text
@@ -57,7 +57,7 @@ def session(data: Mapping) -> SessionInput:
         online_link=clean_text(
             errors, "online_link", data.get("online_link"), max_length=LINK_MAX, required=False
         ),
-        capacity=int(capacity) if capacity.isdigit() else 0,
+        capacity=whole_number(capacity, 0),
         audience=data.get("audience") or "",
         status=data.get("status") or "",
         registration_opens_at=local_moment(
@@ -66,9 +66,9 @@ def session(data: Mapping) -> SessionInput:
         registration_closes_at=local_moment(
             errors, "registration_closes_at", data.get("registration_closes_at"), required=False
         ),
-        version=int(version) if version.isdigit() else 0,
+        version=whole_number(version, 0),
     )
-    if not capacity.isdigit():
+    if whole_number(capacity) is None:
         errors["capacity"] = Msg("Enter a number of seats from 1 to {max}.", max=100_000)
     if errors:
         raise ValidationError(errors)
@@ -84,11 +84,11 @@ def registration(data: Mapping) -> RegistrationInput:
     result = RegistrationInput(
         name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
         phone=(data.get("phone") or "")[:40],
-        village_id=int(village) if village.isdigit() else None,
-        cooperative_id=int(cooperative) if cooperative.isdigit() else None,
+        village_id=whole_number(village),
+        cooperative_id=whole_number(cooperative),
         resident_id=(data.get("resident_id") or "")[:40],
     )
-    if not village.isdigit():
+    if whole_number(village) is None:
         errors["village_id"] = Msg("Choose a village from the list.")
     if errors:  # say everything wrong at once, not one field per attempt
         if error := check_mobile(result.phone)[1]:

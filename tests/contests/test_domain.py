@@ -10,7 +10,7 @@ from coop.audit.domain import recent
 from coop.contests import domain as contests
 from coop.contests.tables import Contest, Score
 from coop.members import domain as members
-from coop.validation import NotFound, ValidationError
+from coop.validation import Forbidden, NotFound, ValidationError
 from tests.factories import make_contest, make_member, make_user, viewer
 
 
@@ -209,6 +209,7 @@ async def test_nothing_changes_after_results_are_locked(world):
     tree, who = world
     contest_id, entries, [judge], criteria = await _contest_in_judging(who, tree, names=("甲",))
     await _score_all(contest_id, entries, judge, criteria, [(30, 40)])
+    await contests.submit_sheet(judge, contest_id)
     await contests.advance(who["federation"], contest_id)
     with pytest.raises(ValidationError):
         await contests.save_scores(judge, contest_id, entries[0], {criteria[0]: D(1)}, {})
@@ -237,6 +238,7 @@ async def test_published_results_show_names_and_places_only(world):
     tree, who = world
     contest_id, entries, [judge], criteria = await _contest_in_judging(who, tree, names=("甲",))
     await _score_all(contest_id, entries, judge, criteria, [(30, 40)])
+    await contests.submit_sheet(judge, contest_id)
     await contests.advance(who["federation"], contest_id)
     [slug] = await Contest.select(Contest.slug).output(as_list=True)
     with pytest.raises(NotFound):  # locked, not yet published
@@ -294,3 +296,21 @@ async def test_scoring_outside_the_judging_window_is_refused(world):
         await contests.save_scores(judge, contest_id, entry, {criteria[0]: D(10)}, {})
     assert list(refused.value.errors) == ["scores"]
     assert await Score.count() == 0
+
+
+async def test_results_cannot_be_locked_while_a_sheet_is_still_open(world):
+    tree, who = world
+    contest_id, entries, [judge], criteria = await _contest_in_judging(who, tree, names=("甲",))
+    await _score_all(contest_id, entries, judge, criteria, [(30, 40)])
+    with pytest.raises(ValidationError) as refused:
+        await contests.advance(who["federation"], contest_id)
+    assert refused.value.errors["status"].params == {"names": "Judge"}
+    assert (await contests.get_contest(who["federation"], contest_id))["status"] == "judging"
+
+
+async def test_an_organizer_on_the_panel_cannot_read_the_results_sheet_before_lock(world):
+    tree, who = world
+    contest_id = await make_contest(who["federation"], tree)
+    await contests.add_judge(who["federation"], contest_id, who["village"].id)
+    with pytest.raises(Forbidden):
+        await contests.results_sheet(who["village"], contest_id)

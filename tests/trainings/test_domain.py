@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from coop.accounts.idempotency import KeyReused
+from coop.audit.domain import recent
 from coop.trainings import domain as trainings
 from coop.trainings.tables import Registration, TrainingSession
 from coop.validation import Forbidden, NotFound, ValidationError
@@ -103,13 +104,24 @@ async def test_walk_in_is_checked_in_even_when_the_session_is_full(world):
     assert (figures["registered"], figures["checked_in"], figures["walk_ins"]) == (2, 1, 1)
 
 
-async def test_registering_twice_with_one_phone_returns_the_first_registration(world):
+async def test_registering_twice_with_one_phone_is_refused_without_the_code(world):
     tree, who = world
     session = await _open_session(who, tree)
     phone = mobile()
-    first = await _register(session, tree, "甲", phone=phone)
-    again = await _register(session, tree, "甲", phone=phone)
-    assert (again.code, again.already, await Registration.count()) == (first.code, True, 1)
+    await _register(session, tree, "甲", phone=phone)
+    with pytest.raises(ValidationError) as refused:  # a stranger knowing only the phone
+        await _register(session, tree, "乙", phone=phone)
+    assert refused.value.errors == {"phone": trainings.ALREADY_REGISTERED}
+    assert await Registration.count() == 1
+
+
+async def test_organizer_registering_someone_twice_gets_the_same_registration(world):
+    tree, who = world
+    session = await _open_session(who, tree)
+    member_id = await make_member(who["village"], tree, "甲")
+    first = await trainings.register_members(who["federation"], session["id"], [member_id])
+    again = await trainings.register_members(who["federation"], session["id"], [member_id])
+    assert (first.confirmed, again.already, await Registration.count()) == (1, 1, 1)
 
 
 async def test_registering_again_after_cancelling_goes_to_the_back(world):
@@ -135,7 +147,7 @@ async def test_non_member_is_a_lead_until_enrolled(world):
     assert [h["topic"] for h in history] == ["直播带货基础知识"]
 
 
-async def test_lead_prefills_enrollment_with_what_the_registrant_gave(world):
+async def test_lead_prefills_enrollment_without_the_id_number_and_is_audited(world):
     tree, who = world
     session = await _open_session(who, tree)
     number, phone = resident_id(), mobile()
@@ -143,10 +155,27 @@ async def test_lead_prefills_enrollment_with_what_the_registrant_gave(world):
     assert await trainings.lead_for_enrollment(who["village"], done.registration_id) == {
         "name": "新农人",
         "phone": phone,
-        "resident_id": number,
         "village_id": tree.village,
         "cooperative_id": "",
     }
+    assert (await recent(1))[0]["action"] == "enroll_lead"
+
+
+async def test_a_town_sessions_registrants_from_other_towns_stay_hidden(world):
+    tree, who = world
+    programme = await trainings.save_programme(
+        who["admin"], trainings.ProgrammeInput("全区培训", "", tree.district)
+    )
+    session_id = await make_session(who["admin"], programme)
+    session = await trainings.get_session(who["admin"], session_id)
+    near = await _register(session, tree, "近")
+    far = await _register(session, tree, "远", village_id=tree.far_village)
+    seen = await trainings.roster(who["village"], session_id)
+    assert [r["name"] for r in seen] == ["近"]
+    assert [r["name"] for r in await trainings.leads(who["village"])] == ["近"]
+    with pytest.raises(NotFound):
+        await trainings.get_registration(who["federation"], far.registration_id)
+    assert (await trainings.get_registration(who["admin"], near.registration_id))["name"] == "近"
 
 
 async def test_member_found_by_phone_is_linked_with_their_own_village(world):
