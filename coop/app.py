@@ -31,10 +31,12 @@ from coop.contests.controllers import (
 )
 from coop.home.controllers import HomeController, healthz
 from coop.i18n import translate
+from coop.members import imports
 from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
+from coop.reports.controllers import ReportController
 from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
 from coop.trainings.controllers import PublicRegistrationController, TrainingController
@@ -146,6 +148,8 @@ def http_error(request: Request, error: HTTPException) -> Response:
         return not_found(request, error)
     if error.status_code >= 500:
         return server_error(request, error)
+    if error.status_code == 413:
+        return error_page(request, 413, imports.TOO_LARGE)
     return error_page(request, error.status_code, Msg("This request could not be handled."))
 
 
@@ -201,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         level_names=LEVEL_NAMES,
     )
     return Litestar(
+        request_max_body_size=imports.MAX_BYTES + 100_000,  # a roster upload and its form
         route_handlers=[
             SessionController,
             UserController,
@@ -215,6 +220,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JudgingController,
             PublicResultsController,
             ContestApiController,
+            ReportController,
             healthz,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False

@@ -1,4 +1,4 @@
-"""The `coop` command: serve, migrate, demo, user, token, export, backup, restore."""
+"""The `coop` command: serve, migrate, demo, user, token, export, import, backup, restore."""
 
 from __future__ import annotations
 
@@ -235,8 +235,56 @@ def cmd_export_members(args) -> None:
     try:
         count = asyncio.run(run())
     except ValidationError as error:
-        sys.exit("; ".join(f"{k}: {m.text}" for k, m in error.errors.items()))
+        sys.exit("; ".join(f"{k}: {_say(m)}" for k, m in error.errors.items()))
     print(f"{count} members written to {args.out}.")
+
+
+def _say(message) -> str:
+    return message.text.format(**message.params)
+
+
+def cmd_import_members(args) -> None:
+    """Check a roster file row by row, as the import page does; with --commit, import it."""
+    from coop.accounts.domain import command_line_viewer
+    from coop.members import imports
+    from coop.validation import ValidationError
+
+    settings = _setup()
+    viewer = command_line_viewer()
+    defaults = imports.Defaults(args.cooperative, args.village)
+
+    async def run() -> None:
+        await db.start(settings)
+        try:
+            sheet = imports.read_roster(Path(args.file).read_bytes())
+            mapping = imports.guess_mapping(sheet.header)
+            found = await imports.preview(viewer, sheet, mapping, defaults)
+            for row in found.rows:
+                for field, problem in row.problems:
+                    print(f"line {row.line}: {_say(field)}: {_say(problem)}")
+            print(
+                f"{found.count('new')} new, {found.count('existing')} already registered, "
+                f"{found.count('error')} with errors."
+            )
+            if args.commit:
+                print("Importing…", flush=True)
+                result = await imports.commit(
+                    viewer,
+                    sheet,
+                    mapping,
+                    defaults,
+                    skip_errors=args.skip_errors,
+                    expected_new=None,
+                    filename=Path(args.file).name,
+                )
+                print(f"Imported {result.created} new applicants.")
+        finally:
+            await db.stop(settings)
+
+    try:
+        asyncio.run(run())
+    except ValidationError as error:
+        sys.exit("; ".join(f"{k}: {_say(m)}" for k, m in error.errors.items()))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -314,6 +362,21 @@ def main(argv: list[str] | None = None) -> None:
         "--full-numbers", action="store_true", help="full ID and mobile numbers (audited)"
     )
     export_members.set_defaults(func=cmd_export_members)
+
+    import_ = commands.add_parser("import", help="read a roster file").add_subparsers(
+        dest="what", required=True
+    )
+    import_members = import_.add_parser("members", help="new applicants from a roster file")
+    import_members.add_argument("file", help="XLSX, XLS or CSV (UTF-8, UTF-8 with BOM, GB18030)")
+    import_members.add_argument("--commit", action="store_true", help="import (else only check)")
+    import_members.add_argument(
+        "--skip-errors", action="store_true", help="import the valid rows, skip the others"
+    )
+    import_members.add_argument(
+        "--cooperative", type=int, metavar="ID", help="for rows naming none"
+    )
+    import_members.add_argument("--village", type=int, metavar="ID", help="for rows naming none")
+    import_members.set_defaults(func=cmd_import_members)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -129,6 +129,19 @@ def transaction():
     return db.transaction()
 
 
+async def insert_many(table: type[Table], columns: list[str], rows: list[tuple]) -> None:
+    """One INSERT, many rows, on the connection of the open transaction (bulk loads)."""
+    if not rows:
+        return
+    if is_sqlite():
+        marks = ", ".join("?" for _ in columns)
+    else:
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'
+    await engine().current_transaction.get().connection.executemany(sql, rows)
+
+
 async def start(settings: Settings) -> None:
     db = engine()
     if isinstance(db, SQLiteEngine):

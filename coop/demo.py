@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from piccolo.table import Table
-
 from coop import db, privacy
 from coop.accounts import domain as accounts
 from coop.accounts.tables import User
@@ -139,7 +137,35 @@ async def load() -> int:
     added = await load_members()
     await load_trainings()
     await load_contests()
+    await load_standards()
     return added
+
+
+# --- the federation's establishment standard (六有) ---------------------------------------
+
+# (default item, status, evidence note, date): five of the six done, the sixth under way
+STANDARD = [
+    ("organization", "done", "召开首次会员代表大会，选举产生联合会委员会", dt.date(2022, 6, 18)),
+    ("rules", "done", "制定联合会工作制度、会员入会办法等6项制度", dt.date(2022, 7, 5)),
+    ("premises", "done", "姜家镇文化服务中心二楼“职工之家”", dt.date(2022, 8, 1)),
+    ("funds", "done", "镇总工会年度补助经费到位", dt.date(2022, 9, 10)),
+    ("services", "done", "入会大礼包；新农人孵化培养计划", dt.date(2023, 3, 1)),
+    ("results", "in_progress", "首批骨干成员已入会，正带动社员入会", None),
+]
+
+
+async def load_standards() -> None:
+    """The demo federation's checklist, set once: later changes made on the web stay."""
+    everything = orgs.Scope(everything=True, can_manage=True)
+    federation = await _id_of(Union, "“姜家黑”产业工会联合会")
+    checklist = await orgs.standard_checklist(everything, federation)
+    if any(item["status"] != "not_started" for item in checklist.items):
+        return
+    by_key = {item["key"]: item for item in checklist.items}
+    for key, status, evidence, day in STANDARD:
+        if key in by_key:
+            data = orgs.StandardItemInput(status, evidence, day.isoformat() if day else "")
+            await orgs.save_standard_item(everything, ACTOR, federation, by_key[key]["id"], data)
 
 
 # --- the training plan: 新农人孵化培养计划 --------------------------------------------------
@@ -551,7 +577,7 @@ async def load_members() -> int:
 # Built in Python and written with executemany, a chunk per transaction: going
 # through the domain one person at a time would take hours for 100,000 people.
 # The stored values are those the domain would store: the same privacy
-# functions, the same search keys (members._search_keys), card numbers taken
+# functions, the same search keys (members.search_key_texts), card numbers taken
 # from the federation's sequence.
 
 BULK_SEQUENCES = 500  # sequence numbers 500-999; the default demo uses 000-499
@@ -686,34 +712,8 @@ def _bulk_row(k: int, rng: random.Random, place: _Place, today: dt.date) -> _Row
         version=len(events),
         created_at=dt.datetime.now(dt.UTC),
     )
-    keys = [key.key for key in members._search_keys(0, person.name, number, phone)]
+    keys = members.search_key_texts(person.name, number, phone)
     return _Row(member, keys, events, posts)
-
-
-async def _insert_many(table: type[Table], columns: list[str], rows: list[tuple]) -> None:
-    """One INSERT, many rows, on the connection of the open transaction."""
-    if not rows:
-        return
-    if db.is_sqlite():
-        marks = ", ".join("?" for _ in columns)
-    else:
-        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    names = ", ".join(f'"{c}"' for c in columns)
-    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'
-    connection = db.engine().current_transaction.get().connection
-    await connection.executemany(sql, rows)
-
-
-async def _new_member_ids(count: int) -> list[int]:
-    """IDs for `count` new members; call inside the write transaction."""
-    if db.is_sqlite():  # the IMMEDIATE transaction holds the write lock
-        [row] = await Member.raw('SELECT coalesce(max("id"), 0) AS top FROM "member"').run()
-        return list(range(row["top"] + 1, row["top"] + 1 + count))
-    rows = await Member.raw(
-        "SELECT nextval(pg_get_serial_sequence('member', 'id')) AS id FROM generate_series(1, {})",
-        count,
-    ).run()
-    return [row["id"] for row in rows]
 
 
 async def _card_numbers(federation: int, count: int) -> list[str]:
@@ -750,7 +750,7 @@ async def _write_chunk(rows: list[_Row]) -> int:
         for federation, group in carded.items():
             for row, card in zip(group, await _card_numbers(federation, len(group)), strict=True):
                 row.member["card_number"] = card
-        ids = await _new_member_ids(len(rows))
+        ids = await members.new_member_ids(len(rows))
         columns = ["id", *rows[0].member]
         member_rows, key_rows, event_rows, post_rows = [], [], [], []
         for member_id, row in zip(ids, rows, strict=True):
@@ -760,10 +760,10 @@ async def _write_chunk(rows: list[_Row]) -> int:
                 detail = row.member["card_number"] if detail is None else detail
                 event_rows.append((member_id, at, None, action, detail))
             post_rows += [(member_id, p, started, ended, None) for p, started, ended in row.posts]
-        await _insert_many(Member, columns, member_rows)
-        await _insert_many(MemberSearchKey, ["member", "key"], key_rows)
-        await _insert_many(MemberEvent, ["member", "at", "actor", "action", "detail"], event_rows)
-        await _insert_many(
+        await db.insert_many(Member, columns, member_rows)
+        await db.insert_many(MemberSearchKey, ["member", "key"], key_rows)
+        await db.insert_many(MemberEvent, ["member", "at", "actor", "action", "detail"], event_rows)
+        await db.insert_many(
             WorkerPost, ["member", "post", "started_on", "ended_on", "recorded_by"], post_rows
         )
     return len(rows)

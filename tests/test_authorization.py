@@ -6,8 +6,10 @@ from litestar.testing import AsyncTestClient
 from coop.app import create_app
 from coop.contests import domain as contests
 from coop.members import domain as members
+from coop.orgs import domain as orgs
 from coop.trainings import domain as trainings
 from tests.factories import (
+    EVERYTHING,
     csrf_token,
     make_contest,
     make_member,
@@ -151,6 +153,56 @@ MATRIX = [
         "/orgs/cooperatives/{far_cooperative}/edit",
         [SIGN_IN, 422, 404, 404, 403],
     ),
+    (
+        "GET",
+        "/orgs/federations/{federation_id:int}/standards",
+        "/orgs/federations/{federation}/standards",
+        [SIGN_IN, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/orgs/federations/{federation_id:int}/standards",
+        "/orgs/federations/{far_federation}/standards",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/standards/{item_id:int}",
+        "/orgs/federations/{federation}/standards/{standard_item}",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/standards/{item_id:int}",
+        "/orgs/federations/{far_federation}/standards/{far_standard_item}",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/standards/new",
+        "/orgs/federations/{federation}/standards/new",
+        [SIGN_IN, 422, 422, 403, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/standards/new",
+        "/orgs/federations/{far_federation}/standards/new",
+        [SIGN_IN, 422, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/standards/{item_id:int}/delete",
+        "/orgs/federations/{federation}/standards/{standard_item}/delete",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
+    (
+        "POST",
+        "/orgs/federations/{federation_id:int}/standards/{item_id:int}/delete",
+        "/orgs/federations/{far_federation}/standards/{far_standard_item}/delete",
+        [SIGN_IN, 303, 404, 404, 403],
+    ),
+    ("GET", "/reports", "/reports/", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/reports", "/reports/?union={far_federation}", [SIGN_IN, 200, 404, 404, 403]),
     ("GET", "/accounts/users", "/accounts/users/", [SIGN_IN, 200, 403, 403, 403]),
     ("GET", "/accounts/users/new", "/accounts/users/new", [SIGN_IN, 200, 403, 403, 403]),
     ("POST", "/accounts/users/new", "/accounts/users/new", [SIGN_IN, 422, 403, 403, 403]),
@@ -189,6 +241,26 @@ MATRIX = [
     ("GET", "/members/export", "/members/export", [SIGN_IN, 200, 200, 200, 403]),
     # An empty form: the standard roster, masked, as CSV.
     ("POST", "/members/export", "/members/export", [SIGN_IN, 200, 200, 200, 403]),
+    ("GET", "/members/import", "/members/import", [SIGN_IN, 200, 200, 403, 403]),
+    ("POST", "/members/import", "/members/import", [SIGN_IN, 422, 422, 403, 403]),
+    (
+        "GET",
+        "/members/import/{token:str}",
+        "/members/import/no-such-import",
+        [SIGN_IN, 404, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/import/{token:str}",
+        "/members/import/no-such-import",
+        [SIGN_IN, 404, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/import/{token:str}/drop",
+        "/members/import/no-such-import/drop",
+        [SIGN_IN, 303, 303, 403, 403],
+    ),
     ("GET", "/members", "/members/", [SIGN_IN, 200, 200, 200, 403]),
     ("GET", "/members/enroll", "/members/enroll", [SIGN_IN, 200, 200, 200, 403]),
     ("POST", "/members/enroll", "/members/enroll", [SIGN_IN, 422, 422, 422, 403]),
@@ -1029,6 +1101,15 @@ async def _contests(tree, users) -> dict:
     return ids
 
 
+async def _standards(tree) -> dict:
+    """An item of each federation's standards checklist."""
+    ids = {}
+    for prefix, federation in (("", tree.federation), ("far_", tree.far_federation)):
+        checklist = await orgs.standard_checklist(EVERYTHING, federation)
+        ids[f"{prefix}standard_item"] = checklist.items[0]["id"]
+    return ids
+
+
 def test_matrix_covers_every_route():
     app = create_app()
     routes = {
@@ -1049,6 +1130,7 @@ async def test_each_role_gets_exactly_its_statuses(settings, role):
         **await _members(tree, users["admin"]),
         **await _trainings(tree, users["admin"]),
         **await _contests(tree, users),
+        **await _standards(tree),
     }
     async with AsyncTestClient(app=create_app(settings)) as client:
         if role != "anonymous":

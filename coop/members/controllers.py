@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
@@ -12,9 +13,9 @@ from litestar.response import Stream
 from coop.accounts import idempotency
 from coop.accounts.domain import Viewer
 from coop.accounts.guards import organizers, provide_viewer
-from coop.forms import optional_date
+from coop.forms import id_list, optional_date, whole_number
 from coop.i18n import translate
-from coop.members import choices, domain, exports, forms
+from coop.members import choices, domain, exports, forms, imports
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
 from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment, csv_chunks, xlsx_chunks
@@ -65,9 +66,7 @@ async def _enroll_page(
     viewer: Viewer, form: FormState, *, status_code: int = 200, taken=None
 ) -> object:
     cooperative_id = form.get("cooperative_id")
-    recruiters = await domain.backbone_members(
-        viewer, int(cooperative_id) if str(cooperative_id).isdigit() else None
-    )
+    recruiters = await domain.backbone_members(viewer, whole_number(cooperative_id))
     typed_id = form.get("resident_id")
     checked = check_resident_id(typed_id) if typed_id else None
     return page(
@@ -80,6 +79,65 @@ async def _enroll_page(
         recruiters=recruiters,
         **await _places(viewer),
         **_names(),
+    )
+
+
+def _import_upload_page(form: FormState, *, status_code: int = 200) -> object:
+    return page(
+        "members/import.html",
+        status_code=status_code,
+        form=form,
+        max_mb=imports.MAX_BYTES // 1_000_000,
+        max_rows=imports.MAX_ROWS,
+    )
+
+
+IMPORT_PAGE_ROWS = 100
+
+
+async def _import_preview_page(
+    viewer: Viewer, token: str, params, errors: dict | None = None, *, status_code: int = 200
+) -> object:
+    """The columns as matched, and what importing would do to each row (a page at a time)."""
+    filename, sheet = await imports.load_upload(viewer, token)
+    mapping = forms.import_mapping(params)
+    if mapping is None:
+        mapping = imports.guess_mapping(sheet.header)
+    defaults = forms.import_defaults(params)
+    form = FormState(
+        {
+            **{f"column_{name}": index for name, index in mapping.items()},
+            "default_cooperative_id": defaults.cooperative_id or "",
+            "default_village_id": defaults.village_id or "",
+        },
+        dict(errors or {}),
+    )
+    found = None
+    try:
+        found = await imports.preview(viewer, sheet, mapping, defaults)
+    except ValidationError as error:
+        form.errors.update({f"column_{name}": message for name, message in error.errors.items()})
+        status_code = 422
+    show = params.get("show") if params.get("show") in ("new", "existing", "error") else ""
+    rows = [row for row in found.rows if not show or row.outcome == show] if found else []
+    number = max(1, whole_number(params.get("page"), 1))
+    start = (number - 1) * IMPORT_PAGE_ROWS
+    query = {k: v for k, v in form.values.items() if v != ""}
+    return page(
+        "members/import_preview.html",
+        status_code=status_code,
+        token=token,
+        filename=filename,
+        columns=[(i, title or f"#{i + 1}") for i, title in enumerate(sheet.header)],
+        fields=imports.FIELDS,
+        form=form,
+        found=found,
+        show=show,
+        rows=rows[start : start + IMPORT_PAGE_ROWS],
+        page_number=number,
+        has_next=len(rows) > start + IMPORT_PAGE_ROWS,
+        page_link=lambda **change: "?" + urlencode({**query, "show": show, **change}),
+        **await _places(viewer),
     )
 
 
@@ -197,7 +255,7 @@ class MemberController(Controller):
     @post("/approve")
     async def approve_many(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
-        ids = [int(v) for v in data.getall("member_ids", []) if v.isdigit()]
+        ids = id_list(data.getall("member_ids", []))
         result = await domain.approve(viewer, ids)
         if result.approved:
             flash(request, Msg("{n} approved.", n=len(result.approved)))
@@ -268,6 +326,71 @@ class MemberController(Controller):
         return Stream(
             body, media_type=media_type, headers=attachment(exports.filename(file_format))
         )
+
+    @get("/import")
+    async def import_form(self, viewer: NamedDependency[Viewer]) -> object:
+        domain.require_approver(viewer)
+        return _import_upload_page(FormState({}))
+
+    @post("/import")
+    async def upload_roster(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        """Read the uploaded roster and keep its rows for the preview."""
+        domain.require_approver(viewer)
+        upload = (await request.form()).get("file")
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise ValidationError({"file": Msg("Choose a file.")})
+            sheet = imports.read_roster(await upload.read())
+        except ValidationError as error:
+            return _import_upload_page(FormState({}, error.errors), status_code=422)
+        token = await imports.save_upload(viewer, upload.filename, sheet)
+        return redirect(request, f"/members/import/{token}")
+
+    @get("/import/{token:str}")
+    async def import_preview(
+        self, request: Request, viewer: NamedDependency[Viewer], token: FromPath[str]
+    ) -> object:
+        return await _import_preview_page(viewer, token, request.query_params)
+
+    @post("/import/{token:str}")
+    async def import_roster(
+        self, request: Request, viewer: NamedDependency[Viewer], token: FromPath[str]
+    ) -> object:
+        """Import the previewed rows, all in one transaction, then show them in the list."""
+        data = await request.form()
+        filename, sheet = await imports.load_upload(viewer, token)
+        try:
+            result = await imports.commit(
+                viewer,
+                sheet,
+                forms.import_mapping(data) or {},
+                forms.import_defaults(data),
+                skip_errors=data.get("skip_errors") == "1",
+                expected_new=whole_number(data.get("expected_new"), 0),
+                filename=filename,
+                upload_token=token,
+            )
+        except ValidationError as error:
+            return await _import_preview_page(viewer, token, data, error.errors, status_code=422)
+        flash(
+            request,
+            Msg(
+                "Imported {created} new applicants; {existing} already registered, "
+                "{skipped} rows with errors left out.",
+                created=result.created,
+                existing=result.existing,
+                skipped=result.skipped,
+            ),
+        )
+        return redirect(request, "/members/?status=applicant")
+
+    @post("/import/{token:str}/drop")
+    async def drop_import(
+        self, request: Request, viewer: NamedDependency[Viewer], token: FromPath[str]
+    ) -> object:
+        await imports.drop_upload(viewer, token)
+        flash(request, Msg("The import was dropped; nothing was imported."))
+        return redirect(request, "/members/import")
 
     @get("/welcome-packs")
     async def welcome_packs(
@@ -376,7 +499,7 @@ class MemberController(Controller):
                 on=on,
                 reason=(data.get("reason") or "").strip()[:200],
                 transferred_to=(data.get("transferred_to") or "").strip()[:100],
-                version=int(version) if version.isdigit() else 0,
+                version=whole_number(version, 0),
             )
         except ValidationError as error:
             return page(

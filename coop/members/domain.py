@@ -19,7 +19,7 @@ from coop.accounts import idempotency
 from coop.accounts.domain import Role, Viewer
 from coop.audit import domain as audit
 from coop.i18n import local_day, local_today
-from coop.members.identity import check_mobile, check_resident_id, name_keys
+from coop.members.identity import ResidentId, check_mobile, check_resident_id, name_keys
 from coop.members.tables import (
     EnrollmentPolicy,
     Member,
@@ -35,6 +35,7 @@ from coop.validation import Forbidden, Msg, NotFound, ValidationError
 Status = Member.Status
 Post = Member.Post
 PAGE_SIZE = 50
+NAME_MAX = 50
 ACTIVE = (Status.applicant.value, Status.member.value)
 APPROVERS = (Role.union_admin, Role.federation_organizer)
 ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
@@ -138,7 +139,7 @@ def member_where(scope: orgs.Scope):
     return functools.reduce(operator.or_, conditions) if conditions else Member.id == -1
 
 
-def _scoped(query, scope: orgs.Scope):
+def scoped(query, scope: orgs.Scope):
     where = member_where(scope)
     return query.where(where) if where is not None else query
 
@@ -179,7 +180,7 @@ LIST_COLUMNS = (
 
 def _matching(query, viewer: Viewer, where: MemberFilter):
     """The members in scope matching the search and the filters."""
-    query = _searched(_scoped(query, viewer.scope), where.q)
+    query = _searched(scoped(query, viewer.scope), where.q)
     if where.cooperative_id:
         query = query.where(Member.cooperative == where.cooperative_id)
     if where.village_id:
@@ -279,7 +280,7 @@ async def counts(viewer: Viewer) -> dict[str, int]:
     _require(viewer, ORGANIZERS)
 
     async def count(condition) -> int:
-        return await _scoped(Member.count().where(condition), viewer.scope).run()
+        return await scoped(Member.count().where(condition), viewer.scope).run()
 
     return {
         "applicants": await count(Member.status == Status.applicant.value),
@@ -296,7 +297,7 @@ async def counts(viewer: Viewer) -> dict[str, int]:
 
 async def get_member(viewer: Viewer, member_id: int) -> dict:
     _require(viewer, ORGANIZERS)
-    query = _scoped(
+    query = scoped(
         Member.select(
             Member.all_columns(
                 exclude=[
@@ -343,7 +344,7 @@ async def member_record(viewer: Viewer, member_id: int) -> MemberRecord:
         .order_by(MemberEvent.id)
         .run()
     )
-    recruits = await _scoped(
+    recruits = await scoped(
         Member.select(Member.id, Member.name, Member.status, Member.applied_on)
         .where(Member.recruited_by == member_id)
         .order_by(Member.id),
@@ -363,7 +364,7 @@ async def backbone_members(
 ) -> list[dict]:
     """Backbone members who may be named as recruiters, for the enrollment form."""
     _require(viewer, ORGANIZERS)
-    query = _scoped(
+    query = scoped(
         Member.select(Member.id, Member.name, Member.phone_masked, Member.cooperative).where(
             Member.is_backbone.eq(True) & Member.status.is_in(list(ACTIVE))
         ),
@@ -401,9 +402,67 @@ async def _event(viewer: Viewer, member_id: int, action: str, detail: str = "") 
     ).run()
 
 
-def _search_keys(member_id: int, name: str, id_number: str, phone: str) -> list[MemberSearchKey]:
+def search_key_texts(name: str, id_number: str, phone: str) -> list[str]:
+    """What the search box finds a person by: name readings, phone and ID tails."""
     keys = name_keys(name) | {phone[-4:], id_number[-4:].lower()}
-    return [MemberSearchKey(member=member_id, key=key[:60]) for key in sorted(keys)]
+    return [key[:60] for key in sorted(keys)]
+
+
+def _search_keys(member_id: int, name: str, id_number: str, phone: str) -> list[MemberSearchKey]:
+    return [
+        MemberSearchKey(member=member_id, key=key)
+        for key in search_key_texts(name, id_number, phone)
+    ]
+
+
+def applicant_values(
+    data: EnrollmentInput, checked: ResidentId, phone: str, federation_id: int
+) -> dict:
+    """The stored columns of a new applicant (the enrollment form and the roster import)."""
+    return dict(
+        name=data.name,
+        sex=checked.sex,
+        birth_date=checked.birth_date,
+        birth_place=checked.birth_place,
+        id_hash=privacy.keyed_hash("resident_id", checked.number),
+        id_encrypted=privacy.encrypt(checked.number),
+        id_masked=privacy.mask_id(checked.number),
+        phone_hash=privacy.keyed_hash("phone", phone),
+        phone_encrypted=privacy.encrypt(phone),
+        phone_masked=privacy.mask_phone(phone),
+        ethnicity=data.ethnicity,
+        education=data.education,
+        household_type=data.household_type,
+        federation=federation_id,
+        cooperative=data.cooperative_id,
+        village=data.village_id,
+        status=Status.applicant.value,
+        is_backbone=data.is_backbone,
+        first_batch=False,
+        first_batch_on=None,
+        recruited_by=data.recruited_by_id,
+        applied_on=local_today(),
+        join_date=None,
+        card_number=None,
+        worker_post=data.worker_post,
+        welcome_pack_at=None,
+        welcome_pack_by=None,
+        left_on=None,
+        leave_reason="",
+        transferred_to="",
+    )
+
+
+async def new_member_ids(count: int) -> list[int]:
+    """IDs for `count` new members written in bulk; call inside the write transaction."""
+    if db.is_sqlite():  # the IMMEDIATE transaction holds the write lock
+        [row] = await Member.raw('SELECT coalesce(max("id"), 0) AS top FROM "member"').run()
+        return list(range(row["top"] + 1, row["top"] + 1 + count))
+    rows = await Member.raw(
+        "SELECT nextval(pg_get_serial_sequence('member', 'id')) AS id FROM generate_series(1, {})",
+        count,
+    ).run()
+    return [row["id"] for row in rows]
 
 
 async def _check_place(
@@ -476,39 +535,8 @@ async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | No
     await _check_recruiter(errors, data.recruited_by_id, data.cooperative_id)
     if errors:
         raise ValidationError(errors)
-    id_hash = privacy.keyed_hash("resident_id", checked.number)
-    values = dict(
-        name=data.name,
-        sex=checked.sex,
-        birth_date=checked.birth_date,
-        birth_place=checked.birth_place,
-        id_hash=id_hash,
-        id_encrypted=privacy.encrypt(checked.number),
-        id_masked=privacy.mask_id(checked.number),
-        phone_hash=privacy.keyed_hash("phone", phone),
-        phone_encrypted=privacy.encrypt(phone),
-        phone_masked=privacy.mask_phone(phone),
-        ethnicity=data.ethnicity,
-        education=data.education,
-        household_type=data.household_type,
-        federation=cooperative["federation"],
-        cooperative=data.cooperative_id,
-        village=data.village_id,
-        status=Status.applicant.value,
-        is_backbone=data.is_backbone,
-        first_batch=False,
-        first_batch_on=None,
-        recruited_by=data.recruited_by_id,
-        applied_on=local_today(),
-        join_date=None,
-        card_number=None,
-        worker_post=data.worker_post,
-        welcome_pack_at=None,
-        welcome_pack_by=None,
-        left_on=None,
-        leave_reason="",
-        transferred_to="",
-    )
+    values = applicant_values(data, checked, phone, cooperative["federation"])
+    id_hash = values["id_hash"]
     try:
         async with db.transaction():
             if key and (done := await idempotency.stored_result(key, _actor_id(viewer), payload)):
@@ -805,7 +833,7 @@ async def _approve_one(viewer: Viewer, member: dict, today: dt.date) -> str:
 async def pending_welcome_packs(viewer: Viewer, village_id: int | None) -> list[dict]:
     """Members (approved) who have not received their welcome pack, by village."""
     _require(viewer, ORGANIZERS)
-    query = _scoped(
+    query = scoped(
         Member.select(*LIST_COLUMNS).where(
             (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
         ),

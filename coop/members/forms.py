@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from coop.forms import choice_id
+from coop.forms import choice_id, whole_number
+from coop.members import imports
 from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS, STATUSES
-from coop.members.domain import EnrollmentInput, MemberChanges, MemberFilter
+from coop.members.domain import NAME_MAX, EnrollmentInput, MemberChanges, MemberFilter
 from coop.validation import Msg, ValidationError, clean_text
-
-NAME_MAX = 50
 
 
 def _choice(errors: dict[str, Msg], name: str, value: str | None, allowed) -> str:
@@ -20,7 +19,7 @@ def _choice(errors: dict[str, Msg], name: str, value: str | None, allowed) -> st
 
 
 def _optional_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 def _profile(errors: dict[str, Msg], data: Mapping) -> dict:
@@ -68,7 +67,7 @@ def changes(data: Mapping) -> MemberChanges:
             errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
         ),
         **_profile(errors, data),
-        version=int(version) if version.isdigit() else 0,
+        version=whole_number(version, 0),
     )
     if errors:
         raise ValidationError(errors)
@@ -89,5 +88,20 @@ def member_filter(params: Mapping) -> MemberFilter:
         first_batch=params.get("first_batch") == "1",
         welcome_pack_pending=params.get("welcome_pack_pending") == "1",
         worker_post=post if post in POSTS or post == "any" else "",
-        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        page=min(max(whole_number(page, 1), 1), 100_000),
+    )
+
+
+def import_mapping(params: Mapping) -> dict[str, int] | None:
+    """The columns chosen on the import preview; None before any was chosen (guess them)."""
+    if not any(f"column_{name}" in params for name in imports.FIELDS):
+        return None
+    chosen = {name: whole_number(params.get(f"column_{name}")) for name in imports.FIELDS}
+    return {name: index for name, index in chosen.items() if index is not None}
+
+
+def import_defaults(params: Mapping) -> imports.Defaults:
+    return imports.Defaults(
+        whole_number(params.get("default_cooperative_id")),
+        whole_number(params.get("default_village_id")),
     )

@@ -8,6 +8,7 @@ from coop.members.tables import (
     MemberEvent,
     MemberSearchKey,
     RosterTemplate,
+    RosterUpload,
     WorkerPost,
 )
 
@@ -21,6 +22,7 @@ APP_CONFIG = AppConfig(
         MemberEvent,
         WorkerPost,
         RosterTemplate,
+        RosterUpload,
     ],
     migration_dependencies=["coop.accounts.piccolo_app"],
 )

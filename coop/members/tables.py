@@ -110,3 +110,17 @@ class RosterTemplate(Table, tablename="roster_template", help_text="A user's own
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=50)
     columns = Text(help_text="JSON: the column keys, in order.")
+
+
+class RosterUpload(
+    Table,
+    tablename="roster_upload",
+    help_text="A roster being imported, until it is or is dropped.",
+):
+    token = Varchar(length=43, index=True, help_text="Random; names the import in its address.")
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    filename = Varchar(length=200)
+    content = Text(
+        help_text="The rows read from the file, as JSON, encrypted: it holds ID numbers."
+    )
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -11,7 +11,7 @@ from coop.accounts.guards import organizers, provide_viewer
 from coop.orgs import domain, forms
 from coop.orgs.tables import Union
 from coop.validation import Msg, ValidationError
-from coop.web import flash, form_or_stash, invalid, page, redirect
+from coop.web import flash, flash_refusal, form_or_stash, invalid, page, redirect
 
 
 async def _federation_choices(viewer: NamedDependency[Viewer]) -> dict:
@@ -285,6 +285,83 @@ class OrgController(Controller):
             )
         flash(request, Msg("Saved."))
         return redirect(request, f"/orgs/cooperatives/{cooperative_id}")
+
+    # --- the federation's establishment standard (六有)
+
+    @get("/federations/{federation_id:int}/standards")
+    async def standards(
+        self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
+    ) -> object:
+        context = await _standards_page(viewer, federation_id)
+        return page("orgs/standards.html", form=await form_or_stash(request, {}), **context)
+
+    @post("/federations/{federation_id:int}/standards/{item_id:int}")
+    async def save_standard_item(
+        self,
+        request: Request,
+        viewer: NamedDependency[Viewer],
+        federation_id: FromPath[int],
+        item_id: FromPath[int],
+    ) -> object:
+        data = await request.form()
+        item = domain.StandardItemInput(
+            status=data.get("status", ""),
+            evidence=data.get("evidence", ""),
+            dated_on=data.get("dated_on", ""),
+            title=data.get("title", ""),
+        )
+        try:
+            await domain.save_standard_item(
+                viewer.scope, viewer.actor, federation_id, item_id, item
+            )
+        except ValidationError as error:
+            context = await _standards_page(viewer, federation_id, editing=item_id)
+            return invalid("orgs/standards.html", data, error, **context)
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/orgs/federations/{federation_id}/standards#item-{item_id}")
+
+    @post("/federations/{federation_id:int}/standards/new")
+    async def add_standard_item(
+        self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
+    ) -> object:
+        data = await request.form()
+        try:
+            item_id = await domain.add_standard_item(
+                viewer.scope, viewer.actor, federation_id, data.get("title", "")
+            )
+        except ValidationError as error:
+            context = await _standards_page(viewer, federation_id, editing="new")
+            return invalid("orgs/standards.html", data, error, **context)
+        flash(request, Msg("Saved."))
+        return redirect(request, f"/orgs/federations/{federation_id}/standards#item-{item_id}")
+
+    @post("/federations/{federation_id:int}/standards/{item_id:int}/delete")
+    async def remove_standard_item(
+        self,
+        request: Request,
+        viewer: NamedDependency[Viewer],
+        federation_id: FromPath[int],
+        item_id: FromPath[int],
+    ) -> object:
+        try:
+            await domain.remove_standard_item(viewer.scope, viewer.actor, federation_id, item_id)
+        except ValidationError as error:
+            flash_refusal(request, error)
+        else:
+            flash(request, Msg("Removed."))
+        return redirect(request, f"/orgs/federations/{federation_id}/standards")
+
+
+async def _standards_page(
+    viewer: Viewer, federation_id: int, editing: int | str | None = None
+) -> dict:
+    checklist = await domain.standard_checklist(viewer.scope, federation_id)
+    return {
+        "checklist": checklist,
+        "statuses": domain.STANDARD_STATUS_NAMES,
+        "path": await domain.ancestors(checklist.federation["parent"]),
+        "editing": editing,  # the item whose form came back with errors
+    }
 
 
 def _find(nodes: list[dict], union_id: int) -> dict | None:

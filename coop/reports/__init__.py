@@ -1,0 +1,1 @@
+"""Reports: the dashboard of figures a union sends upward."""
