@@ -34,6 +34,8 @@ def safe_text(value: object) -> str:
 
 
 def _csv_cell(value: object) -> object:
+    if type(value) is str:  # most cells: the same as safe_text, without its checks
+        return "'" + value if value.startswith(RISKY_STARTS) else value
     if isinstance(value, Digits):
         return f"{value}\t" if value else ""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -41,13 +43,15 @@ def _csv_cell(value: object) -> object:
     return safe_text(value)
 
 
-async def _aiter(rows: Iterable | AsyncIterable) -> AsyncIterator:
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row
-    else:
-        for row in rows:
-            yield row
+def _aiter(rows: Iterable | AsyncIterable) -> AsyncIterable:
+    """Rows to iterate with `async for`: an async iterable as it is (no extra generator
+    step per row), a plain one wrapped."""
+    return rows if isinstance(rows, AsyncIterable) else _from_plain(rows)
+
+
+async def _from_plain(rows: Iterable) -> AsyncIterator:
+    for row in rows:
+        yield row
 
 
 async def csv_chunks(header: Sequence[str], rows: Iterable | AsyncIterable) -> AsyncIterator[bytes]:
@@ -59,7 +63,7 @@ async def csv_chunks(header: Sequence[str], rows: Iterable | AsyncIterable) -> A
     buffer.seek(0)
     buffer.truncate()
     async for row in _aiter(rows):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow(map(_csv_cell, row))
         if buffer.tell() > CHUNK:
             yield buffer.getvalue().encode()
             buffer.seek(0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from coop import db
 from coop.accounts.domain import Viewer
 from coop.audit import domain as audit
-from coop.i18n import local_day, translate
+from coop.i18n import current_locale, local_day, translate
 from coop.members import domain
 from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
 from coop.spreadsheets import Digits
@@ -26,12 +26,26 @@ class Column:
     value: Callable[[dict, int], object]
 
 
+# Fixed labels (choice names, "Yes") by language: translated once, not once per cell.
+# The catalogs are loaded once and never change while the process runs.
+_LABELS: dict[tuple[str, str], str] = {}
+_YES = Msg("Yes")
+
+
+def _label(message: Msg) -> str:
+    key = (current_locale.get(), message.text)
+    label = _LABELS.get(key)
+    if label is None:
+        label = _LABELS[key] = translate(message)
+    return label
+
+
 def _yes(flag: bool) -> str:
-    return translate(Msg("Yes")) if flag else ""
+    return _label(_YES) if flag else ""
 
 
 def _name(names: dict[str, Msg], key: str) -> str:
-    return translate(names[key]) if key in names else ""
+    return _label(names[key]) if key in names else ""
 
 
 COLUMNS: dict[str, Column] = {
@@ -85,12 +99,13 @@ class RosterExport:
     async def rows(self) -> AsyncIterator[list]:
         count = 0
         finished = False
+        values = [COLUMNS[k].value for k in self.keys]
         try:
             async for member in domain.roster(
                 self.viewer, self.where, full_numbers=self.full_numbers
             ):
                 count += 1
-                yield [COLUMNS[k].value(member, count) for k in self.keys]
+                yield [value(member, count) for value in values]
             finished = True
         finally:
             await self._audit(count, finished)
