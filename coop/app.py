@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from urllib.parse import quote
 
 from litestar import Litestar, Request, Response
@@ -16,13 +15,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from coop import db, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.ratelimit import RateLimited, forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
+from coop.assets import asset_url, static_file
 from coop.contests.api import ContestApiController
 from coop.contests.controllers import (
     ContestController,
@@ -43,7 +42,6 @@ from coop.trainings.controllers import PublicRegistrationController, TrainingCon
 from coop.validation import Forbidden, Msg, NotFound
 from coop.web import flash, page, parsed_form, redirect, stash_form, take_flashes
 
-STATIC_DIR = Path(__file__).parent.parent / "static"
 log = logging.getLogger("coop")
 
 SECURITY_HEADERS = [
@@ -203,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         viewer_of=lambda request: request.scope.get("state", {}).get("viewer"),
         flashes=take_flashes,
         level_names=LEVEL_NAMES,
+        asset_url=asset_url,
     )
     return Litestar(
         request_max_body_size=imports.MAX_BYTES + 100_000,  # a roster upload and its form
@@ -222,9 +221,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ContestApiController,
             ReportController,
             healthz,
-            create_static_files_router(
-                path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False
-            ),
+            static_file,
         ],
         middleware=[security_headers, locale_middleware, session_config.middleware, csrf_recovery],
         csrf_config=CSRFConfig(

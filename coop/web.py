@@ -36,7 +36,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def redirect(request: Request, url: str) -> Response:
-    """303 after a plain POST; HX-Redirect after an htmx one, so htmx loads the whole page."""
+    """303 after a plain POST; HX-Redirect after an htmx one, so htmx loads the whole page;
+    Coop-Location to static/field.js, which follows it itself (the flash waits for that page)."""
+    if request.headers.get("coop-outbox"):
+        return Response(
+            content="", status_code=200, headers={"Coop-Location": url}, media_type="text/html"
+        )
     if is_htmx(request):
         return Response(
             content="", status_code=200, headers={"HX-Redirect": url}, media_type="text/html"

@@ -30,7 +30,7 @@ MATRIX = [
     ("GET", "/", "/", [SIGN_IN, 200, 200, 200, 200]),
     ("GET", "/login", "/login", [200, 303, 303, 303, 303]),
     ("GET", "/healthz", "/healthz", [200, 200, 200, 200, 200]),
-    ("GET", "/static/{file_path:path}", "/static/coop.css", [200, 200, 200, 200, 200]),
+    ("GET", "/static/{name:str}", "/static/coop.css", [200, 200, 200, 200, 200]),
     ("GET", "/orgs", "/orgs/", [SIGN_IN, 200, 200, 200, 403]),
     (
         "GET",

@@ -215,3 +215,21 @@ async def test_member_pages_are_under_14_kb_gzipped_with_a_full_page_of_rows(cli
         assert page.status_code == 200, path
         sizes[path] = len(gzip.compress(page.content))
     assert {p: s for p, s in sizes.items() if s > 14 * 1024} == {}
+
+
+async def test_outbox_resend_gets_the_first_answer_and_the_flash_waits_for_that_page(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    page = await client.get("/members/enroll")
+    key = re.search(r'name="submission_key" value="([^"]+)"', page.text).group(1)
+    payload = {**_enrollment(tree), "_csrf_token": csrf_token(page), "submission_key": key}
+    outbox = {"Coop-Outbox": "1"}
+    first = await client.post("/members/enroll", data=payload, headers=outbox)
+    again = await client.post("/members/enroll", data=payload, headers=outbox)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.headers["coop-location"] == again.headers["coop-location"]
+    assert await Member.count() == 1
+    shown = await client.get(first.headers["coop-location"])
+    assert "已保存为申请人。" in shown.text
+    changed = await client.post("/members/enroll", data={**payload, "name": "王五"}, headers=outbox)
+    assert changed.status_code == 422 and await Member.count() == 1

@@ -1,0 +1,346 @@
+// Field-ready forms, for phones with a signal that comes and goes.
+//
+// Forms marked data-field keep a draft on the phone as they are filled in
+// (IndexedDB), restored after a reload or a crash and deleted once the server
+// has accepted the form, or after 7 days. Submitting them goes through fetch:
+// when the network is down or the answer does not come, the submission waits
+// in an outbox on the phone and is sent again on the next page load, when the
+// network returns, or from the "send now" button. Every form carries the one-time
+// key the server minted, so a resent submission takes effect once. Without
+// JavaScript, or without IndexedDB, the forms post as plain forms.
+(function () {
+  "use strict";
+  var DAY = 86400000;
+  var DRAFT_DAYS = 7;
+  var TIMEOUT = 15000;
+  var bar = document.getElementById("outbox");
+  if (!bar || !window.indexedDB || !window.fetch) return;
+  var text = bar.dataset;
+  var dbPromise = null;
+
+  function say(template, n) {
+    return template.replace("{n}", n);
+  }
+
+  // --- IndexedDB, as promises ----------------------------------------------------------
+  function openDb() {
+    dbPromise = dbPromise || new Promise(function (resolve, reject) {
+      var request = indexedDB.open("coop-field", 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore("drafts", { keyPath: "key" });
+        request.result.createObjectStore("outbox", { keyPath: "id", autoIncrement: true });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+      request.onblocked = function () { reject(new Error("blocked")); };
+    });
+    return dbPromise;
+  }
+
+  function store(name, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(name, mode);
+        var result = work(tx.objectStore(name));
+        tx.oncomplete = function () { resolve(result && "result" in result ? result.result : result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function getAll(name) { return store(name, "readonly", function (s) { return s.getAll(); }); }
+  function put(name, value) { return store(name, "readwrite", function (s) { return s.put(value); }); }
+  function remove(name, key) { return store(name, "readwrite", function (s) { return s.delete(key); }); }
+
+  function broken() {
+    var note = document.createElement("p");
+    note.className = "alert";
+    note.textContent = text.broken;
+    bar.hidden = false;
+    bar.replaceChildren(note);
+  }
+
+  // --- drafts --------------------------------------------------------------------------
+  function draftKey(form) {
+    return location.pathname + "|" + (form.getAttribute("action") || "");
+  }
+
+  function fields(form) {
+    var values = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "_csrf_token" && typeof value === "string") values.push([name, value]);
+    });
+    return values;
+  }
+
+  function restore(form, values) {
+    var byName = {};
+    values.forEach(function (pair) { (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]); });
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in byName) || el.name === "_csrf_token") return;
+      var given = byName[el.name];
+      if (el.type === "checkbox" || el.type === "radio") el.checked = given.indexOf(el.value) >= 0;
+      else if (el.tagName === "SELECT" && el.multiple) {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = given.indexOf(o.value) >= 0; });
+      } else if (el.type !== "file") el.value = given[0];
+    });
+  }
+
+  function showRestored(form, draft) {
+    var note = document.createElement("p");
+    note.className = "draft-note";
+    note.setAttribute("role", "status");
+    var time = new Date(draft.saved).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    note.textContent = say(text.restored, time) + " ";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "secondary";
+    discard.textContent = text.discard;
+    discard.addEventListener("click", function () {
+      remove("drafts", draft.key).then(function () { location.reload(); });
+    });
+    note.appendChild(discard);
+    form.prepend(note);
+  }
+
+  function keepDrafts(form) {
+    var key = draftKey(form);
+    var timer = null;
+    var save = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        put("drafts", { key: key, saved: Date.now(), values: fields(form) }).catch(broken);
+      }, 300);
+    };
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    // A form the server sent back with errors already shows what was typed.
+    var returned = form.querySelector("[aria-invalid=true], .error, .alert");
+    return store("drafts", "readonly", function (s) { return s.get(key); }).then(function (draft) {
+      if (!draft) return;
+      if (Date.now() - draft.saved > DRAFT_DAYS * DAY) return remove("drafts", key);
+      if (returned) return;
+      restore(form, draft.values);
+      showRestored(form, draft);
+    });
+  }
+
+  // --- sending -------------------------------------------------------------------------
+  function csrfToken() {
+    var match = /"x-csrftoken":\s*"([^"]+)"/.exec(document.body.getAttribute("hx-headers:inherited") || "");
+    return match ? match[1] : "";
+  }
+
+  // Resolves to {outcome: "done"|"signin"|"refused", location, reason, response}; rejects when
+  // the network failed or no answer came in time.
+  function send(item) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, TIMEOUT);
+    return fetch(item.url, {
+      method: "POST",
+      body: item.body,
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Coop-Outbox": "1",
+        "x-csrftoken": csrfToken() || item.csrf || "",
+      },
+      signal: controller.signal,
+    }).then(function (response) {
+      clearTimeout(timer);
+      var where = response.headers.get("Coop-Location");
+      if (where && where.indexOf("/login") === 0) return { outcome: "signin", location: where };
+      if (response.ok) return { outcome: "done", location: where };
+      return response.text().then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var reasons = Array.prototype.map.call(
+          page.querySelectorAll("main .error, main .alert, main [role=alert]"),
+          function (el) { return el.textContent.trim(); }
+        ).filter(Boolean);
+        return { outcome: "refused", reason: reasons.join(" ") || response.status + " " + response.statusText };
+      });
+    }, function (error) {
+      clearTimeout(timer);
+      throw error;
+    });
+  }
+
+  function enqueue(item) {
+    return getAll("outbox").then(function (items) {
+      var again = items.some(function (old) {
+        return old.state === "waiting" && old.url === item.url && old.body === item.body;
+      });
+      if (again) return showOutbox(); // tapped twice while offline: one submission
+      item.state = "waiting";
+      item.queued = Date.now();
+      return put("outbox", item).then(showOutbox);
+    });
+  }
+
+  function interceptSubmit(form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented || form.dataset.sending) return;
+      event.preventDefault();
+      var data = new FormData(form);
+      if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+      var body = new URLSearchParams(data).toString();
+      var name = form.elements.name ? form.elements.name.value : "";
+      var item = {
+        url: form.action,
+        body: body,
+        csrf: data.get("_csrf_token"),
+        label: (form.dataset.field || document.title) + (name ? " · " + name : ""),
+        formPath: location.pathname + location.search,
+        draft: draftKey(form),
+      };
+      form.dataset.sending = "1";
+      send(item).then(function (answer) {
+        if (answer.outcome === "done") {
+          return remove("drafts", item.draft).catch(function () {}).then(function () {
+            location.assign(answer.location || location.href);
+          });
+        }
+        if (answer.outcome === "signin") return location.assign(answer.location);
+        // Refused: post it the plain way so the page shows why, with what was typed.
+        HTMLFormElement.prototype.submit.call(form);
+      }, function () {
+        delete form.dataset.sending;
+        return enqueue(item).then(function () {
+          var note = document.createElement("p");
+          note.className = "draft-note";
+          note.setAttribute("role", "status");
+          note.textContent = text.queued;
+          form.prepend(note);
+        });
+      });
+    });
+  }
+
+  // A one-tap htmx action marked data-outbox (check-in, welcome pack) that got no answer;
+  // the server makes a second tap change nothing, so sending it again is safe.
+  document.addEventListener("htmx:error", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement && ctx.sourceElement.closest("[data-outbox]");
+    if (!source || ctx.request.method !== "POST") return;
+    enqueue({
+      url: new URL(ctx.request.action, location.href).href,
+      body: ctx.request.body ? new URLSearchParams(ctx.request.body).toString() : "",
+      csrf: csrfToken(),
+      label: source.dataset.outbox,
+      formPath: location.pathname + location.search,
+      draft: "",
+    }).catch(broken);
+  });
+
+  // --- the outbox ----------------------------------------------------------------------
+  var flushing = false;
+
+  function flush() {
+    if (flushing || !navigator.onLine) return Promise.resolve();
+    flushing = true;
+    return getAll("outbox").then(function (items) {
+      var waiting = items.filter(function (item) { return item.state === "waiting"; });
+      return waiting.reduce(function (previous, item) {
+        return previous.then(function () {
+          return send(item).then(function (answer) {
+            if (answer.outcome === "signin") {
+              item.reason = text.signin;
+              return put("outbox", item);
+            }
+            item.state = answer.outcome === "done" ? "sent" : "refused";
+            item.reason = answer.reason || "";
+            item.location = answer.location || "";
+            item.body = item.state === "sent" ? "" : item.body; // nothing personal kept once sent
+            var done = item.state === "sent" && item.draft ? remove("drafts", item.draft) : Promise.resolve();
+            return done.then(function () { return put("outbox", item); });
+          }, function () { /* still offline: stays waiting */ });
+        });
+      }, Promise.resolve());
+    }).then(function () {
+      flushing = false;
+      return showOutbox();
+    }, function (error) {
+      flushing = false;
+      throw error;
+    });
+  }
+
+  function button(label, action) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = label;
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  function showOutbox() {
+    return getAll("outbox").then(function (items) {
+      items = items.filter(function (item) {
+        return item.state !== "sent" || Date.now() - item.queued < DAY;
+      });
+      var waiting = items.filter(function (item) { return item.state === "waiting"; }).length;
+      bar.hidden = items.length === 0;
+      var parts = [];
+      var head = document.createElement("p");
+      head.className = "outbox-head";
+      head.textContent = waiting ? say(text.count, waiting) : text.title;
+      if (waiting) head.append(" ", button(text.send, function () { flush().catch(broken); }));
+      parts.push(head);
+      var list = document.createElement("ul");
+      list.className = "plain";
+      items.forEach(function (item) {
+        var row = document.createElement("li");
+        row.className = "outbox-" + item.state;
+        var state = document.createElement("strong");
+        state.textContent = text[item.state] + " ";
+        row.append(state, item.label);
+        if (item.reason) {
+          var why = document.createElement("div");
+          why.className = item.state === "refused" ? "error" : "muted";
+          why.textContent = item.reason;
+          row.append(why);
+        }
+        if (item.state === "refused") {
+          row.append(button(text.fix, function () {
+            var values = [];
+            new URLSearchParams(item.body).forEach(function (v, k) { values.push([k, v]); });
+            var draft = { key: item.draft, saved: Date.now(), values: values };
+            (item.draft ? put("drafts", draft) : Promise.resolve())
+              .then(function () { return remove("outbox", item.id); })
+              .then(function () { location.assign(item.formPath); });
+          }));
+        }
+        if (item.state === "sent" && item.location) {
+          var open = document.createElement("a");
+          open.href = item.location;
+          open.textContent = " " + text.open;
+          row.append(open);
+        }
+        if (item.state !== "waiting") {
+          row.append(" ", button(item.state === "sent" ? text.dismiss : text.discard, function () {
+            remove("outbox", item.id).then(showOutbox);
+          }));
+        }
+        list.append(row);
+      });
+      parts.push(list);
+      bar.replaceChildren.apply(bar, parts);
+    });
+  }
+
+  // --- start ---------------------------------------------------------------------------
+  openDb().then(function () {
+    var forms = document.querySelectorAll("form[data-field]");
+    return Promise.all(Array.prototype.map.call(forms, function (form) {
+      interceptSubmit(form);
+      return keepDrafts(form);
+    }));
+  }).then(function () {
+    return getAll("drafts").then(function (drafts) {
+      drafts.forEach(function (d) {
+        if (Date.now() - d.saved > DRAFT_DAYS * DAY) remove("drafts", d.key);
+      });
+    });
+  }).then(showOutbox).then(flush).catch(broken);
+  window.addEventListener("online", function () { flush().catch(broken); });
+})();
