@@ -536,6 +536,12 @@ async def load_members() -> int:
             i for i in ordinary_ids if i not in waiting
         ]
         everyone = approved + sorted(waiting)
+        await _spread_over_the_year(
+            [i for ids in backbone_ids.values() for i in ids],
+            [i for i in ordinary_ids if i not in waiting],
+            sorted(waiting),
+            today,
+        )
         for member_id in rng.sample(approved, round(WELCOME_PACK_SHARE * len(people))):
             await members.issue_welcome_pack(viewer, member_id)
         for member_id in rng.sample(everyone, round(POST_SHARE * len(people))):
@@ -570,6 +576,34 @@ async def load_members() -> int:
                 version=member["version"],
             )
     return len(people)
+
+
+async def _spread_over_the_year(
+    first_batch: list[int], ordinary: list[int], waiting: list[int], today: dt.date
+) -> None:
+    """Date the demo's story as it happened: the first batch of backbone members about a
+    year ago, the others joining month by month since, the applicants in recent weeks
+    (the enrollment rules date everything today; the dashboard's monthly chart needs a past).
+    """
+    start = today - dt.timedelta(days=330)
+    dates = {member_id: (start, start + dt.timedelta(days=7)) for member_id in first_batch}
+    for n, member_id in enumerate(ordinary):  # in approval order: card numbers stay in order
+        applied = start + dt.timedelta(days=30 + n * 280 // max(len(ordinary), 1))
+        dates[member_id] = (applied, applied + dt.timedelta(days=5))
+    for n, member_id in enumerate(waiting):
+        dates[member_id] = (today - dt.timedelta(days=20 - n % 20), None)
+    for member_id, (applied, joined) in dates.items():
+        changes = {Member.applied_on: applied, Member.join_date: joined}
+        if member_id in first_batch:
+            changes[Member.first_batch_on] = joined
+        await Member.update(changes).where(Member.id == member_id).run()
+        for action, day in (("applied", applied), ("approved", joined)):
+            if day is not None:
+                await (
+                    MemberEvent.update({MemberEvent.at: _local(day, random.Random(member_id))})
+                    .where((MemberEvent.member == member_id) & (MemberEvent.action == action))
+                    .run()
+                )
 
 
 # --- many members, quickly: `coop demo --members N` ---------------------------------------

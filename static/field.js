@@ -12,7 +12,6 @@
   "use strict";
   var DAY = 86400000;
   var DRAFT_DAYS = 7;
-  var TIMEOUT = 15000;
   var bar = document.getElementById("outbox");
   if (!bar || !window.indexedDB || !window.fetch) return;
   var text = bar.dataset;
@@ -134,7 +133,7 @@
   // the network failed or no answer came in time.
   function send(item) {
     var controller = new AbortController();
-    var timer = setTimeout(function () { controller.abort(); }, TIMEOUT);
+    var timer = setTimeout(function () { controller.abort(); }, Number(text.timeout) || 15000);
     return fetch(item.url, {
       method: "POST",
       body: item.body,
@@ -327,6 +326,17 @@
       bar.replaceChildren.apply(bar, parts);
     });
   }
+
+  // A download (the roster export) takes a while to start on a big roster: say it is coming.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset.busy) return;
+    var note = form.querySelector(".busy-note") || document.createElement("p");
+    note.className = "busy-note hint";
+    note.setAttribute("role", "status");
+    note.textContent = form.dataset.busy;
+    form.append(note);
+  });
 
   // --- start ---------------------------------------------------------------------------
   openDb().then(function () {

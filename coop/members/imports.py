@@ -331,10 +331,10 @@ class _Places:
 
 
 class _RowChecker:
-    def __init__(self, sheet: Sheet, mapping: dict[str, int], defaults: Defaults, places):
+    def __init__(self, mapping: dict[str, int], defaults: Defaults, places: _Places):
         self.mapping = mapping
         self.defaults = defaults
-        self.places: _Places = places
+        self.places = places
         self.seen: dict[str, int] = {}
         self.choices = {
             "ethnicity": _choice_labels(ETHNICITIES, "族"),
@@ -402,7 +402,7 @@ class _RowChecker:
             phone=phone,
             cooperative_id=cooperative["id"],
             village_id=village["id"],
-            is_backbone=backbone in YES and backbone != "",
+            is_backbone=backbone in YES,
             **profile,
         )
         return row, number, (data, checked, phone, cooperative["federation"])
@@ -444,7 +444,7 @@ async def preview(
     """What importing `sheet` would do, row by row; nothing is written."""
     domain.require_approver(viewer)
     check_mapping(sheet.header, mapping, defaults)
-    checker = _RowChecker(sheet, mapping, defaults, await _Places.of(viewer))
+    checker = _RowChecker(mapping, defaults, await _Places.of(viewer))
     rows, usable, numbers = [], {}, {}
     for line, cells in sheet.rows:
         row, number, made = checker.check(line, cells)

@@ -92,6 +92,30 @@ def test_answer_lost_after_the_server_saved_is_sent_again_and_yields_one_member(
     assert _count(page, person["name"]) == 1
 
 
+def test_answer_too_slow_is_queued_and_the_resend_yields_one_member(page: Page):
+    person = _person()
+    sign_in(page, "demo-village", "demo-pass")
+    _fill(page, person)
+    page.evaluate("document.getElementById('outbox').dataset.timeout = '1000'")
+    slow = []
+
+    def delay_answer(route: Route) -> None:
+        if route.request.method == "POST" and not slow:
+            slow.append(True)
+            answer = route.fetch()  # saved at once, answered after the phone gave up
+            page.wait_for_timeout(2000)
+            route.fulfill(response=answer)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/members/enroll$"), delay_answer)
+    _submit(page)
+    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    page.get_by_role("button", name="立即发送").click()
+    expect(page.locator("#outbox")).to_contain_text(f"已发送 入会登记 · {person['name']}")
+    assert _count(page, person["name"]) == 1
+
+
 def test_draft_restored_after_reload_and_discarded_on_request(page: Page):
     person = _person()
     sign_in(page, "demo-village", "demo-pass")
