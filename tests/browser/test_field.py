@@ -11,7 +11,9 @@ import datetime as dt
 import random
 import re
 
+import pytest
 from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from coop.members.identity import make_resident_id
 
@@ -60,8 +62,11 @@ def test_offline_enrollment_is_queued_and_sent_once_when_back(page: Page):
     expect(outbox).to_contain_text("1 条等待上传")
     expect(outbox).to_contain_text(f"等待 入会登记 · {person['name']}")
     expect(page.locator(".draft-note")).to_contain_text("没有网络")
+    with pytest.raises(PlaywrightError):  # no network, no page: the browser's offline notice
+        page.reload()
     page.context.set_offline(False)
-    page.reload()  # retried on page load
+    page.goto("/members/enroll")  # retried on the next page load
+    outbox = page.locator("#outbox")
     expect(outbox).to_contain_text(f"已发送 入会登记 · {person['name']}")
     page.goto("/members/enroll")
     expect(page.locator(".draft-note")).to_have_count(0)  # the draft went with the upload
