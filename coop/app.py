@@ -17,7 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from coop import db, i18n, privacy
+from coop import db, generation, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.ratelimit import RateLimited, forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
@@ -190,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def startup() -> None:
         await db.start(settings)
+        await generation.start()
         await DatabaseStore().delete_expired()  # sessions and throttles that ran out
         await forget_expired()
 

@@ -204,7 +204,7 @@ def cmd_export_members(args) -> None:
     from coop.accounts.domain import command_line_viewer
     from coop.i18n import translate
     from coop.members import domain, exports
-    from coop.spreadsheets import csv_chunks, xlsx_file
+    from coop.spreadsheets import xlsx_file
     from coop.validation import Msg, ValidationError
 
     settings = _setup()
@@ -223,12 +223,10 @@ def cmd_export_members(args) -> None:
             if args.format == "xlsx":
                 title = translate(Msg("Member roster"))
                 return await xlsx_file(title, exports.header(keys), export.rows(), args.out)
-            count = 0
             with open(args.out, "wb") as out:
-                async for chunk in csv_chunks(exports.header(keys), export.rows()):
+                async for chunk in export.chunks():
                     out.write(chunk)
-                    count += chunk.count(b"\n")
-            return count - 1
+            return export.count
         finally:
             await db.stop(settings)
 

@@ -16,6 +16,7 @@ import os
 import pkgutil
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -140,6 +141,84 @@ async def insert_many(table: type[Table], columns: list[str], rows: list[tuple])
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'
     await engine().current_transaction.get().connection.executemany(sql, rows)
+
+
+def compiled(query) -> tuple[str, list]:
+    """The SQL of a Piccolo query and its parameters, for the engine in use."""
+    return query.querystrings[0].compile_string(engine_type="sqlite" if is_sqlite() else "postgres")
+
+
+async def stream(sql: str, args: list, batch_size: int) -> AsyncIterator[list[tuple]]:
+    """The rows of one read query as plain tuples, `batch_size` at a time, in one snapshot.
+
+    For exports of any size: the rows skip Piccolo's per-row work (a dict, a Python
+    converter per typed column), so the query should select the text it wants. The
+    next batch is read while the caller handles this one (SQLite in a thread, which
+    runs the query without holding the GIL; PostgreSQL in its server process).
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        connection = sqlite3.connect(db.connection_kwargs["database"], check_same_thread=False)
+        cursor = await asyncio.to_thread(connection.execute, sql, args)  # reads the first row
+
+        def fetch():
+            return asyncio.to_thread(cursor.fetchmany, batch_size)
+
+        def close():
+            return asyncio.to_thread(connection.close)
+    else:
+        connection = await db.get_new_connection()
+        reading = connection.transaction(readonly=True, isolation="repeatable_read")
+        await reading.start()
+        cursor = await connection.cursor(sql, *args)
+
+        def fetch():
+            return cursor.fetch(batch_size)
+
+        async def close():
+            await reading.rollback()
+            await connection.close()
+
+    pending = asyncio.ensure_future(fetch())
+    try:
+        while rows := await pending:
+            pending = asyncio.ensure_future(fetch())
+            yield rows
+    finally:
+        if not pending.done():  # the caller stopped early: let the last read finish first
+            await asyncio.wait([pending])
+        await close()
+
+
+def placeholders(sql: str) -> str:
+    """`sql` with each `{}` turned into this engine's parameter mark (`?` or `$1`, `$2` …)."""
+    if is_sqlite():
+        return sql.replace("{}", "?")
+    parts = sql.split("{}")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def fetch(sql: str, args: list) -> list[dict]:
+    """Rows of one ready SQL statement (marks from `placeholders`), as Piccolo would return
+    them, without building the query again: for the few reads on every page view.
+
+    On SQLite the pooled connections convert column types as Piccolo's own do (the same
+    registered converters); on PostgreSQL asyncpg does. Inside a transaction it runs there.
+    """
+    db = engine()
+    transaction = db.current_transaction.get()
+    if isinstance(db, SQLiteEngine):
+        if transaction:
+            return await db._run_in_existing_connection(transaction.connection, sql, args)
+        return await db._run_in_new_connection(sql, args)
+    assert isinstance(db, PostgresEngine)
+    if transaction:
+        rows = await transaction.connection.fetch(sql, *args)
+    elif db.pool:
+        rows = await db._run_in_pool(sql, args)
+    else:
+        rows = await db._run_in_new_connection(sql, args)
+    return [dict(row) for row in rows]
 
 
 async def start(settings: Settings) -> None:

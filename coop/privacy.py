@@ -8,6 +8,7 @@ role that may see it, and the caller writes that reveal to the audit log.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -29,15 +30,21 @@ def new_keys() -> dict[str, str]:
     }
 
 
+@functools.cache
+def _cipher(key: bytes) -> AESGCM:
+    """One AESGCM object per key (making one costs more than decrypting a number)."""
+    return AESGCM(key)
+
+
 def encrypt(plain: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(_keys["encryption"]).encrypt(nonce, plain.encode(), None)
+    sealed = _cipher(_keys["encryption"]).encrypt(nonce, plain.encode(), None)
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def decrypt(token: str) -> str:
     raw = base64.urlsafe_b64decode(token)
-    return AESGCM(_keys["encryption"]).decrypt(raw[:12], raw[12:], None).decode()
+    return _cipher(_keys["encryption"]).decrypt(raw[:12], raw[12:], None).decode()
 
 
 def keyed_hash(kind: str, plain: str) -> str:

@@ -55,15 +55,35 @@ async def _from_plain(rows: Iterable) -> AsyncIterator:
 
 
 async def csv_chunks(header: Sequence[str], rows: Iterable | AsyncIterable) -> AsyncIterator[bytes]:
-    """UTF-8 with a BOM (so Excel on Chinese Windows reads it), streamed in chunks."""
+    """Any rows as CSV: each cell made safe here (see `_csv_cell`)."""
+    async for chunk in csv_text(header, _safe_batches(rows)):
+        yield chunk
+
+
+async def _safe_batches(rows: Iterable | AsyncIterable, size: int = 500) -> AsyncIterator[list]:
+    batch = []
+    async for row in _aiter(rows):
+        batch.append(list(map(_csv_cell, row)))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def csv_text(
+    header: Sequence[str], batches: AsyncIterable[Iterable[Iterable]]
+) -> AsyncIterator[bytes]:
+    """Rows whose cells are already safe CSV text (as `_csv_cell` makes them), a batch at a
+    time, as UTF-8 with a BOM (so Excel on Chinese Windows reads it), streamed in chunks."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_text(h) for h in header])
     yield "\ufeff".encode() + buffer.getvalue().encode()
     buffer.seek(0)
     buffer.truncate()
-    async for row in _aiter(rows):
-        writer.writerow(map(_csv_cell, row))
+    async for batch in batches:
+        writer.writerows(batch)
         if buffer.tell() > CHUNK:
             yield buffer.getvalue().encode()
             buffer.seek(0)

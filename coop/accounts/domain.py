@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from coop import db
+from coop import db, generation
 from coop.accounts.tables import StoredValue, User, UserScope
 from coop.audit import domain as audit
 from coop.orgs import domain as orgs
@@ -43,6 +43,9 @@ class Viewer:
     role: Role
     locale: str
     scope: orgs.Scope
+    # The access generation this was read under (coop.generation), for the caches keyed
+    # by it; None: not cached.
+    generation: bytes | None = field(default=None, compare=False)
 
     @property
     def actor(self) -> audit.Actor:
@@ -93,21 +96,34 @@ def scope_for(role: Role, rows: list[dict]) -> orgs.Scope:
     return orgs.Scope()
 
 
-async def viewer_for(user_id: int) -> Viewer | None:
-    """The active user with this ID, or None (deactivated users are signed out at once)."""
+_viewers = generation.Cache()
+
+
+async def viewer_for(user_id: int, seen: bytes | None = None) -> Viewer | None:
+    """The active user with this ID, or None (deactivated users are signed out at once).
+
+    `seen`: the access generation read with the session. A viewer read under the same
+    generation is reused: every change to users and scopes replaces the generation.
+    """
+    cached = _viewers.get(user_id, seen)
+    if cached is not None:
+        return cached
     user = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first().run()
     if user is None:
         return None
     rows = await UserScope.select().where(UserScope.user == user_id).run()
     role = Role(user["role"])
-    return Viewer(
+    viewer = Viewer(
         id=user["id"],
         username=user["username"],
         display_name=user["display_name"],
         role=role,
         locale=user["locale"],
         scope=scope_for(role, rows),
+        generation=seen,
     )
+    _viewers.put(user_id, seen, viewer)
+    return viewer
 
 
 # --- signing in -----------------------------------------------------------------
@@ -183,7 +199,9 @@ async def authenticate(username: str, password: str) -> Viewer:
 
 
 async def set_locale(user_id: int, locale: str) -> None:
-    await User.update({User.locale: locale}).where(User.id == user_id).run()
+    async with db.transaction():
+        await User.update({User.locale: locale}).where(User.id == user_id).run()
+        await generation.bump()
 
 
 # --- managing accounts (union admins) --------------------------------------------
@@ -317,6 +335,7 @@ async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None)
             row.user = user_id
         if scope_rows:
             await UserScope.insert(*scope_rows).run()
+        await generation.bump()
         await audit.record(
             viewer.actor,
             action,
@@ -334,6 +353,7 @@ async def set_active(viewer: Viewer, user_id: int, active: bool) -> None:
         raise ValidationError({"is_active": Msg("You cannot deactivate your own account.")})
     async with db.transaction():
         await User.update({User.is_active: active}).where(User.id == user_id).run()
+        await generation.bump()
         await audit.record(viewer.actor, "activate" if active else "deactivate", "user", user_id)
 
 

@@ -10,6 +10,7 @@ from litestar.handlers import BaseRouteHandler
 from coop.accounts import ratelimit
 from coop.accounts.domain import Role, Viewer, viewer_for, viewer_for_token
 from coop.accounts.ratelimit import client_address
+from coop.accounts.store import GENERATION
 from coop.web import stash_form
 
 
@@ -18,7 +19,8 @@ async def load_viewer(connection: ASGIConnection) -> Viewer | None:
     state = connection.scope.setdefault("state", {})
     if "viewer" not in state:
         user_id = connection.session.get("user_id") if "session" in connection.scope else None
-        state["viewer"] = await viewer_for(user_id) if isinstance(user_id, int) else None
+        seen = state.get(GENERATION)  # read with the session, for the viewer cache
+        state["viewer"] = await viewer_for(user_id, seen) if isinstance(user_id, int) else None
     return state["viewer"]
 
 

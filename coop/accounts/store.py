@@ -12,10 +12,11 @@ from litestar.middleware.session.server_side import (
 )
 from litestar.stores.base import NamespacedStore
 
-from coop import db
+from coop import db, generation
 from coop.accounts.tables import StoredValue
 
 ROTATE_SESSION = "coop.rotate_session"
+GENERATION = "coop.generation"  # in a request's state: the access generation (coop.generation)
 
 
 def _now() -> dt.datetime:
@@ -35,6 +36,13 @@ def _far_enough(stored: dt.datetime | None, wanted: dt.datetime | None) -> bool:
         return stored is wanted
     now = _now()
     return stored - now >= (wanted - now) / 2
+
+
+# The session (or other value) and the access generation, read together on every page view.
+_GET = (
+    "SELECT id, value, expires_at, (SELECT value FROM stored_value WHERE key = {}) AS generation"
+    " FROM stored_value WHERE key = {}"
+)
 
 
 class DatabaseStore(NamespacedStore):
@@ -82,20 +90,29 @@ class DatabaseStore(NamespacedStore):
         self._remember(full_key, data, expires_at)
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
-        row = await StoredValue.select().where(StoredValue.key == self._key(key)).first().run()
-        if row is None:
-            return None
+        return (await self.get_with_generation(key, renew_for))[0]
+
+    async def get_with_generation(
+        self, key: str, renew_for: int | dt.timedelta | None = None
+    ) -> tuple[bytes | None, bytes | None]:
+        """The value, and in the same statement the access generation (coop.generation)
+        when the value exists: every page view reads both, so they cost one query."""
+        rows = await db.fetch(db.placeholders(_GET), [generation.KEY, self._key(key)])
+        if not rows:
+            return None, None
+        row = rows[0]
         if row["expires_at"] is not None and row["expires_at"] <= _now():
             await self.delete(key)
-            return None
+            return None, None
         if renew_for is not None and row["expires_at"] is not None:
             await (
                 StoredValue.update({StoredValue.expires_at: _expiry(renew_for)})
                 .where(StoredValue.id == row["id"])
                 .run()
             )
-        self._remember(row["key"], bytes(row["value"]), row["expires_at"])
-        return bytes(row["value"])
+        self._remember(self._key(key), bytes(row["value"]), row["expires_at"])
+        seen = row["generation"]
+        return bytes(row["value"]), bytes(seen) if seen is not None else None
 
     async def delete(self, key: str) -> None:
         self._seen.pop(self._key(key), None)
@@ -130,6 +147,19 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if state.get(ROTATE_SESSION) is True:
             state[ROTATE_SESSION] = self.generate_session_id()
         return state.get(ROTATE_SESSION) or super().get_session_id(connection)
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict:
+        """As Litestar's, and keeps the access generation read with the session in the
+        request's state, where the viewer cache (coop.accounts.guards) looks for it."""
+        session_id = connection.cookies.get(self.config.key)
+        store = self.config.get_store_from_app(connection.scope["app"])
+        if not session_id or not isinstance(store, DatabaseStore):
+            return await super().load_from_connection(connection)
+        max_age = int(self.config.max_age) if self.config.max_age is not None else None
+        renew_for = max_age if self.config.renew_on_access else None
+        data, seen = await store.get_with_generation(session_id, renew_for)
+        connection.scope.setdefault("state", {})[GENERATION] = seen
+        return self.deserialize_data(data) if data is not None else {}
 
     async def store_in_message(self, scope_session, message, connection) -> None:
         await super().store_in_message(scope_session, message, connection)

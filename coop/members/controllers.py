@@ -18,7 +18,7 @@ from coop.i18n import translate
 from coop.members import choices, domain, exports, forms, imports
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
-from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment, csv_chunks, xlsx_chunks
+from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment
 from coop.validation import Msg, ValidationError
 from coop.web import (
     FormState,
@@ -56,10 +56,7 @@ def _names() -> dict:
 
 
 async def _places(viewer: Viewer) -> dict:
-    return {
-        "cooperatives": await orgs.cooperatives(viewer.scope),
-        "villages": await orgs.villages(viewer.scope),
-    }
+    return await orgs.places(viewer.scope, viewer.generation)
 
 
 async def _enroll_page(
@@ -316,15 +313,10 @@ class MemberController(Controller):
                 **await _places(viewer),
                 **_names(),
             )
-        header = exports.header(keys)
-        if file_format == "xlsx":
-            body = xlsx_chunks(translate(Msg("Member roster")), header, export.rows())
-            media_type = XLSX_TYPE
-        else:
-            body = csv_chunks(header, export.rows())
-            media_type = CSV_TYPE
         return Stream(
-            body, media_type=media_type, headers=attachment(exports.filename(file_format))
+            export.chunks(),
+            media_type=XLSX_TYPE if file_format == "xlsx" else CSV_TYPE,
+            headers=attachment(exports.filename(file_format)),
         )
 
     @get("/import")

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import operator
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from coop import db, privacy
@@ -202,23 +202,79 @@ def _matching(query, viewer: Viewer, where: MemberFilter):
     return query
 
 
+# The member list's query, written out once: building it with Piccolo on every page view
+# cost more CPU than running it. Same columns as LIST_COLUMNS and the same rules as
+# `_matching` (tests/members/test_list_query.py compares the two on every scope and filter).
+_LIST_SELECT = """SELECT m.id, m.name, m.sex, m.id_masked, m.phone_masked, m.status,
+m.is_backbone, m.first_batch, m.card_number, m.worker_post, m.welcome_pack_at,
+m.cooperative, m.village, m.version, c.name AS cooperative_name, v.name AS village_name
+FROM member m LEFT JOIN cooperative c ON c.id = m.cooperative
+LEFT JOIN village v ON v.id = m.village"""
+_SEARCHED = "m.id IN (SELECT member FROM member_search_key WHERE key >= {} AND key < {})"
+
+
+def _marks(values) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+def _list_sql(scope: orgs.Scope, where: MemberFilter) -> tuple[str, list]:
+    """The member list's SQL (with `{}` marks) and its parameters."""
+    conditions, args = [], []
+    if not scope.everything:
+        in_scope = []
+        for column, ids in (
+            ("federation", scope.federation_ids),
+            ("cooperative", scope.cooperative_ids),
+            ("village", scope.village_ids),
+        ):
+            if ids:
+                in_scope.append(f"m.{column} IN ({_marks(ids)})")
+                args += sorted(ids)
+        conditions.append(f"({' OR '.join(in_scope)})" if in_scope else "m.id = -1")
+    term = "".join(where.q.split()).lower()
+    if term:
+        conditions.append(_SEARCHED)
+        args += [term, term + "\uffff"]
+    for column, value in (
+        ("cooperative", where.cooperative_id),
+        ("village", where.village_id),
+        ("status", where.status),
+    ):
+        if value:
+            conditions.append(f"m.{column} = {{}}")
+            args.append(value)
+    if where.backbone:
+        conditions.append("m.is_backbone = {}")
+        args.append(True)
+    if where.first_batch:
+        conditions.append("m.first_batch = {}")
+        args.append(True)
+    if where.welcome_pack_pending:
+        conditions.append("m.status = {} AND m.welcome_pack_at IS NULL")
+        args.append(Status.member.value)
+    if where.worker_post == "any":
+        conditions.append("m.worker_post != ''")
+    elif where.worker_post:
+        conditions.append("m.worker_post = {}")
+        args.append(where.worker_post)
+    sql = _LIST_SELECT
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    return sql + " ORDER BY m.id DESC LIMIT {} OFFSET {}", args
+
+
 async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
     """One page of members in scope, newest first, matching the search and the filters."""
     _require(viewer, ORGANIZERS)
     page = max(1, where.page)
-    rows = (
-        await _matching(Member.select(*LIST_COLUMNS), viewer, where)
-        .order_by(Member.id, ascending=False)
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-        .run()
-    )
+    sql, args = _list_sql(viewer.scope, where)
+    rows = await db.fetch(db.placeholders(sql), [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
     return MemberPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
 ROSTER_BATCH = 1000
-# What the roster export shows, and the id it pages by: each extra column costs the
-# export time on every row (Piccolo converts every integer, date and moment in Python).
+# The fields of the roster query's rows (`r` in the cells of `roster`): the columns the
+# roster shows, and the id it is ordered by.
 ROSTER_COLUMNS = (
     Member.id,
     Member.name,
@@ -237,6 +293,8 @@ ROSTER_COLUMNS = (
     Member.worker_post,
     Member.welcome_pack_at,
 )
+# ... and, in a full-number roster only, the numbers in full (encrypted; see `roster`).
+ROSTER_SECRETS = (Member.id_encrypted, Member.phone_encrypted)
 
 
 async def check_roster(viewer: Viewer, where: MemberFilter, *, full_numbers: bool) -> None:
@@ -256,36 +314,37 @@ async def check_roster(viewer: Viewer, where: MemberFilter, *, full_numbers: boo
 
 
 async def roster(
-    viewer: Viewer, where: MemberFilter, *, full_numbers: bool = False
-) -> AsyncIterator[dict]:
-    """Every member in scope matching the filters, oldest first, read a batch at a time.
+    viewer: Viewer,
+    where: MemberFilter,
+    cells: Sequence[str],
+    *,
+    full_numbers: bool = False,
+    reveal: Sequence[int] = (),
+) -> AsyncIterator[Sequence[Sequence]]:
+    """Every member in scope matching the filters, oldest first, a batch of rows at a time.
 
-    Numbers are masked unless `full_numbers` (federation staff only): then each
-    row also carries `resident_id` and `phone` in full.
+    A row holds `cells`: SQL expressions over `r`, the roster query's row, whose fields
+    are named as in ROSTER_COLUMNS (`r."name"`, `r."village_name"`…), so the database
+    makes each cell's text. Numbers are masked unless `full_numbers` (federation staff
+    only): then `r` also holds ROSTER_SECRETS, and the cells at the positions `reveal`
+    (each one of them, or '') are decrypted here.
     """
     await check_roster(viewer, where, full_numbers=full_numbers)
-    columns = (
-        (*ROSTER_COLUMNS, Member.id_encrypted, Member.phone_encrypted)
-        if full_numbers
-        else ROSTER_COLUMNS
-    )
-    last = 0
-    while True:
-        rows = (
-            await _matching(Member.select(*columns), viewer, where)
-            .where(Member.id > last)
-            .order_by(Member.id)
-            .limit(ROSTER_BATCH)
-            .run()
-        )
-        for row in rows:
-            if full_numbers:
-                row["resident_id"] = privacy.decrypt(row.pop("id_encrypted"))
-                row["phone"] = privacy.decrypt(row.pop("phone_encrypted"))
-            yield row
-        if len(rows) < ROSTER_BATCH:
-            return
-        last = rows[-1]["id"]
+    columns = (*ROSTER_COLUMNS, *ROSTER_SECRETS) if full_numbers else ROSTER_COLUMNS
+    query, args = db.compiled(_matching(Member.select(*columns), viewer, where))
+    sql = f"SELECT {', '.join(cells)} FROM ({query}) AS r ORDER BY r.id"
+    reveal = reveal if full_numbers else ()
+    async for rows in db.stream(sql, args, ROSTER_BATCH):
+        if reveal:
+            rows = [_revealed(row, reveal) for row in rows]
+        yield rows
+
+
+def _revealed(row: Sequence, positions: Sequence[int]) -> list:
+    row = list(row)
+    for i in positions:
+        row[i] = privacy.decrypt(row[i]) if row[i] else ""
+    return row
 
 
 async def counts(viewer: Viewer) -> dict[str, int]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from piccolo.query.functions.aggregate import Count
 
-from coop import db
+from coop import db, generation
 from coop.audit import domain as audit
 from coop.forms import optional_date
 from coop.i18n import local_today
@@ -311,6 +311,19 @@ async def villages(scope: Scope, town_id: int | None = None) -> list[dict]:
     return await query.run()
 
 
+_places = generation.Cache()
+
+
+async def places(scope: Scope, seen: bytes | None = None) -> dict[str, list[dict]]:
+    """The cooperatives and villages in scope, for filters and forms. Reused while the
+    access generation `seen` (coop.generation) is unchanged: the tree changes rarely."""
+    found = _places.get(scope, seen)
+    if found is None:
+        found = {"cooperatives": await cooperatives(scope), "villages": await villages(scope)}
+        _places.put(scope, seen, found)
+    return found
+
+
 async def unions_at_level(scope: Scope, level: Union.Level) -> list[dict]:
     query = Union.select().where(Union.level == level.value).order_by(Union.id)
     union_ids = await visible_union_ids(scope)
@@ -469,9 +482,11 @@ async def _write(actor: audit.Actor, table, record_id: int | None, values: dict,
                     **{column._meta.name: value for column, value in values.items()}, **extra
                 )
                 await table.insert(row).run()
+                await generation.bump()  # scopes and filter choices depend on the tree
                 await audit.record(actor, "create", table._meta.tablename, row.id, detail)
                 return row.id
             await table.update(values).where(table.id == record_id).run()
+            await generation.bump()
             await audit.record(actor, "update", table._meta.tablename, record_id, detail)
             return record_id
     except Exception as error:

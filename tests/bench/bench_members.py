@@ -596,6 +596,16 @@ async def _direct_timings(data_dir: Path, cooperative_id: int, term: str, repeat
         connections_opened += 1
         return original_connect(*a, **kw)
 
+    original_fetch = db.fetch
+
+    async def fetch(sql, args):  # the hot reads run ready SQL, not through Piccolo
+        started = time.perf_counter()
+        try:
+            return await original_fetch(sql, args)
+        finally:
+            captured.append(dict(sql=sql, params=list(args), s=time.perf_counter() - started))
+
+    db.fetch = fetch
     SQLiteEngine.run_querystring = run_querystring
     SQLiteTransaction.__aenter__, SQLiteTransaction.__aexit__ = enter, exit
     aiosqlite.connect = connect
@@ -683,6 +693,7 @@ async def _direct_timings(data_dir: Path, cooperative_id: int, term: str, repeat
         return results
     finally:
         SQLiteEngine.run_querystring = original_run
+        db.fetch = original_fetch
         SQLiteTransaction.__aenter__, SQLiteTransaction.__aexit__ = original_enter, original_exit
         aiosqlite.connect = original_connect
         Query._run, jinja2.Template.render = original_query_run, original_render
@@ -924,7 +935,7 @@ def patch_caches(ttl: float = 30.0) -> None:
 
         return wrapper
 
-    guards.viewer_for = cached(guards.viewer_for, lambda user_id: user_id)
+    guards.viewer_for = cached(guards.viewer_for, lambda user_id, *seen: user_id)
     controllers._places = cached(controllers._places, lambda viewer: viewer.scope)
 
     sessions: dict[str, tuple[float, bytes]] = {}

@@ -119,3 +119,147 @@ async def test_csv_cells_are_neutralised_and_digits_stay_text():
     chunks = [c async for c in csv_chunks(["a", "b"], [["-1+2", Digits("500113")], ["\tx", 3]])]
     text = b"".join(chunks).decode("utf-8-sig")
     assert text.splitlines() == ["a,b", "'-1+2,500113\t", "'\tx,3"]
+
+
+# --- the database-made cells against the column-by-column definition ----------------
+
+TRICKY_NAMES = [
+    "=HYPERLINK(1)",
+    "+8613800000000",
+    "-1",
+    "@SUM(A1)",
+    "\t张",
+    "\r李",
+    '李,"四"',
+    "王\n五",
+]
+
+
+def _reference_cells(m: dict, n: int, full: bool) -> dict:
+    """Each roster column's cell as the export made it before the database made them:
+    Python values from Piccolo, labels from the catalogs, numbers as `Digits`."""
+    from coop.i18n import local_day, translate
+    from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
+    from coop.privacy import decrypt
+    from coop.validation import Msg
+
+    def name(names, key):
+        return translate(names[key]) if key in names else ""
+
+    def yes(flag):
+        return translate(Msg("Yes")) if flag else ""
+
+    resident = decrypt(m["id_encrypted"]) if full else m["id_masked"]
+    phone = decrypt(m["phone_encrypted"]) if full else m["phone_masked"]
+    pack = m["welcome_pack_at"]
+    return {
+        "number": n,
+        "name": m["name"],
+        "sex": name(SEXES, m["sex"]),
+        "birth_date": m["birth_date"].isoformat(),
+        "ethnicity": name(ETHNICITIES, m["ethnicity"]),
+        "resident_id": Digits(resident),
+        "phone": Digits(phone),
+        "village": m["village_name"],
+        "cooperative": m["cooperative_name"],
+        "backbone": yes(m["is_backbone"]),
+        "first_batch": yes(m["first_batch"]),
+        "join_date": m["join_date"].isoformat() if m["join_date"] else "",
+        "card_number": Digits(m["card_number"] or ""),
+        "status": name(STATUSES, m["status"]),
+        "worker_post": name(POSTS, m["worker_post"]),
+        "welcome_pack": local_day(pack).isoformat() if pack else "",
+    }
+
+
+async def _reference_rows(viewer, where, keys: list[str], full: bool) -> list[list]:
+    from coop.members import domain
+    from coop.members.tables import Member
+
+    query = domain._matching(
+        Member.select(*domain.ROSTER_COLUMNS, *domain.ROSTER_SECRETS), viewer, where
+    )
+    members = await query.order_by(Member.id).run()
+    return [
+        [cells[k] for k in keys]
+        for cells in (_reference_cells(m, n, full) for n, m in enumerate(members, 1))
+    ]
+
+
+async def _tricky_roster(tree, who) -> None:
+    """Members with every status, post, ethnicity and sex, formula-like and quoted names,
+    empty and set dates, cards and flags, and welcome packs either side of local midnight."""
+    import datetime as dt
+
+    from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
+    from coop.members.tables import Member
+    from coop.orgs.tables import Cooperative
+
+    ethnicities, statuses, posts = list(ETHNICITIES), list(STATUSES), ["", *POSTS]
+    utc = dt.UTC
+    packs = [
+        None,
+        dt.datetime(2026, 1, 1, 15, 59, tzinfo=utc),
+        dt.datetime(2026, 1, 1, 16, 0, tzinfo=utc),
+    ]
+    for i, ethnicity in enumerate([*ethnicities, "99"]):  # "99": a code with no name
+        member_id = await make_member(who["village"], tree, "张三", backbone=i % 3 == 0)
+        await Member.update(
+            {
+                Member.name: TRICKY_NAMES[i % len(TRICKY_NAMES)] if i % 2 else f"张{i}",
+                Member.ethnicity: ethnicity,
+                Member.sex: list(SEXES)[i % len(SEXES)],
+                Member.status: statuses[i % len(statuses)],
+                Member.worker_post: posts[i % len(posts)],
+                Member.first_batch: i % 4 == 0,
+                Member.join_date: dt.date(2026, 3, i % 28 + 1) if i % 5 else None,
+                Member.card_number: f"JJH{i:06d}" if i % 5 else None,
+                Member.welcome_pack_at: packs[i % len(packs)],
+            }
+        ).where(Member.id == member_id)
+    await Cooperative.update({Cooperative.name: '+合作社,"甲"'}).where(
+        Cooperative.id == tree.cooperative
+    )
+
+
+async def test_database_made_cells_match_the_column_definitions(world, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from coop.i18n import current_locale
+    from coop.members import domain, exports
+    from coop.spreadsheets import xlsx_file
+
+    tree, who = world
+    await _tricky_roster(tree, who)
+    viewer = who["federation"]
+    everyone, members = domain.MemberFilter(), domain.MemberFilter(status="member")
+    cases = [
+        ("zh_CN", everyone, exports.STANDARD, False),
+        ("en", everyone, exports.STANDARD, False),
+        ("zh_CN", everyone, exports.STANDARD, True),
+        ("en", members, ["phone", "name", "number", "welcome_pack", "card_number"], True),
+        ("zh_CN", members, ["number"], False),
+    ]
+    for language, where, keys, full in cases:
+        token = current_locale.set(language)
+        try:
+            expected = await _reference_rows(viewer, where, keys, full)
+            header = exports.header(keys)
+            export = exports.RosterExport(viewer, where, keys, full, "csv")
+            made = b"".join([c async for c in export.chunks()])
+            assert made == b"".join([c async for c in csv_chunks(header, expected)])
+            assert export.count == len(expected) > 1
+            book = tmp_path / f"{language}-{len(keys)}-{full}.xlsx"
+            reference = tmp_path / "reference.xlsx"
+            export = exports.RosterExport(viewer, where, keys, full, "xlsx")
+            await xlsx_file("roster", header, export.rows(), str(book))
+            await xlsx_file("roster", header, expected, str(reference))
+            sheets = [
+                CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+                for path in (book, reference)
+            ]
+            assert sheets[0] == sheets[1]
+        finally:
+            current_locale.reset(token)
+    rows = list(csv.reader(io.StringIO(made.decode("utf-8-sig"))))
+    assert rows[1:] == [[str(n)] for n in range(1, len(rows))]
