@@ -346,9 +346,13 @@
       return keepDrafts(form);
     }));
   }).then(function () {
-    return getAll("drafts").then(function (drafts) {
-      drafts.forEach(function (d) {
+    // What was typed stays on the phone 7 days at most, queued or not: it may hold ID numbers.
+    return Promise.all([getAll("drafts"), getAll("outbox")]).then(function (found) {
+      found[0].forEach(function (d) {
         if (Date.now() - d.saved > DRAFT_DAYS * DAY) remove("drafts", d.key);
+      });
+      found[1].forEach(function (item) {
+        if (Date.now() - item.queued > DRAFT_DAYS * DAY) remove("outbox", item.id);
       });
     });
   }).then(showOutbox).then(flush).catch(broken);
