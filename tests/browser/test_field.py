@@ -8,6 +8,7 @@ a person with a name of its own and counts them in the member list afterwards.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 
@@ -20,17 +21,19 @@ from coop.members.identity import make_resident_id
 from .conftest import VIEWPORT
 from .test_sign_in import sign_in
 
-rng = random.Random()
 SYLLABLES = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+# Each test's person differs from every other's (one server serves the whole module).
+people = itertools.count(random.randrange(len(SYLLABLES) ** 2 - 50))
 
 
 def _person() -> dict:
-    # Sequence 500-999 and an unusual birth year: no clash with demo members or other tests.
-    birth = dt.date(1971, 1, 1) + dt.timedelta(days=rng.randrange(3000))
+    n = next(people)
+    # Sequence 500-999 and an unusual birth year: no clash with demo members.
+    birth = dt.date(1971, 1, 1) + dt.timedelta(days=n)
     return {
-        "name": "田" + "".join(rng.sample(SYLLABLES, 2)),
-        "resident_id": make_resident_id("500113", birth, rng.randrange(500, 1000)),
-        "phone": "1990" + "".join(rng.choice("0123456789") for _ in range(7)),
+        "name": "田" + SYLLABLES[n // len(SYLLABLES)] + SYLLABLES[n % len(SYLLABLES)],
+        "resident_id": make_resident_id("500113", birth, 500 + n % 500),
+        "phone": f"1990{n:07d}",
     }
 
 
@@ -49,7 +52,7 @@ def _submit(page: Page) -> None:
 def _count(page: Page, name: str) -> int:
     page.goto(f"/members/?q={name}")
     expect(page.get_by_role("heading", level=1)).to_have_text("会员")
-    return page.locator("ul.members li").filter(has_text=name).count()
+    return page.locator("ul.members li strong").filter(has_text=re.compile(f"^{name}$")).count()
 
 
 def test_offline_enrollment_is_queued_and_sent_once_when_back(page: Page):
