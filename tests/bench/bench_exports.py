@@ -55,6 +55,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from benchlib import coop_command, ensure_postgres_database, log, machine_busy_seconds
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_MEMBERS = 240  # `coop demo` enrolls these before the generated ones
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`)
@@ -62,22 +64,7 @@ CSV_TARGET = 0.5
 RSS_TARGET_MB = 30.0
 
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def coop_command() -> str:
-    return str(Path(sys.executable).with_name("coop"))
-
-
 # --- CPU accounting ---------------------------------------------------------------------
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes have used so far (user, nice, system, irq, softirq, steal)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu_seconds(database: str) -> float:
@@ -175,24 +162,6 @@ def coop_env(data_dir: Path, database_url: str) -> dict:
 def sized_url(url: str, size: int) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_m{size}"))
-
-
-def ensure_postgres_database(url: str) -> None:
-    import asyncpg
-
-    name = urlsplit(url).path.lstrip("/")
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-    async def run():
-        connection = await asyncpg.connect(admin)
-        try:
-            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-                await connection.execute(f'CREATE DATABASE "{name}"')
-                log(f"  created PostgreSQL database {name}")
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
 
 
 def member_count(data_dir: Path, database_url: str) -> int:

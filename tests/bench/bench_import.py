@@ -23,11 +23,11 @@ import io
 import os
 import random
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import xlsxwriter
+from benchlib import coop_command, ensure_postgres_database
 
 HEADER = ["序号", "姓名", "身份证号", "手机号", "村", "合作社", "骨干", "民族"]
 PLACES = [("蔡家寺村", "蔡家寺村“黑黑黑”合作社")]
@@ -126,10 +126,8 @@ def main() -> None:
     os.environ["COOP_DATA_DIR"] = str(Path(args.data_dir).resolve())
     if args.database_url:
         os.environ["COOP_DATABASE_URL"] = args.database_url
-        name = args.database_url.rsplit("/", 1)[1]
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=False)
-    coop = Path(sys.executable).with_name("coop")
-    subprocess.run([str(coop), "demo"], check=True, env=os.environ, stdout=subprocess.DEVNULL)
+        ensure_postgres_database(args.database_url)
+    subprocess.run([coop_command(), "demo"], check=True, env=os.environ, stdout=subprocess.DEVNULL)
     asyncio.run(run(args))
 
 

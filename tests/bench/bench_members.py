@@ -44,7 +44,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -55,6 +54,8 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+
+from benchlib import coop_command, free_port, log, machine_busy_seconds
 
 REPO = Path(__file__).resolve().parents[2]
 COOPERATIVE = "蔡家寺村“黑黑黑”合作社"
@@ -214,26 +215,12 @@ def serve_ceiling(args) -> None:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def coop_env(data_dir: Path) -> dict:
     env = dict(os.environ)
     env.pop("COOP_DATABASE_URL", None)
     env["COOP_DATA_DIR"] = str(data_dir)
     env["PICCOLO_CONF"] = "coop.piccolo_conf"
     return env
-
-
-def coop_command() -> str:
-    return str(Path(sys.executable).with_name("coop"))
 
 
 def member_count(db_path: Path) -> int:
@@ -310,13 +297,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a whole process (all its threads, finished ones too)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes have used so far (user, nice, system, irq, softirq, steal)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def db_facts(db_path: Path) -> dict:

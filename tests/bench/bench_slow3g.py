@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from benchlib import coop_command, free_port
 from playwright.sync_api import sync_playwright
 
 PAGES = {"member list": "/members/?cooperative_id=1", "enrollment": "/members/enroll"}
@@ -45,15 +44,9 @@ TIMING = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "COOP_DATA_DIR": str(data_dir)}
-    coop = str(Path(sys.executable).with_name("coop"))
+    coop = coop_command()
     subprocess.run([coop, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     server = subprocess.Popen(

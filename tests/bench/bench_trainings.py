@@ -33,14 +33,21 @@ import os
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from benchlib import (
+    coop_command,
+    ensure_postgres_database,
+    free_port,
+    log,
+    machine_busy_seconds,
+)
 
 FEDERATION = "“姜家黑”产业工会联合会"
 START_TIMEOUT = 60.0
@@ -48,16 +55,6 @@ CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华"
-
-
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stat_cpu(text: str) -> float:
@@ -68,13 +65,6 @@ def stat_cpu(text: str) -> float:
 
 def cpu_seconds(pid: int) -> float:
     return stat_cpu(Path(f"/proc/{pid}/stat").read_text())
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes have used so far (user, nice, system, irq, softirq, steal)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu_seconds(database: str) -> float:
@@ -116,30 +106,12 @@ def farmer_name(n: int) -> str:
 # --- preparing the data -----------------------------------------------------------------
 
 
-def ensure_postgres_database(url: str) -> None:
-    import asyncpg
-
-    name = urlsplit(url).path.lstrip("/")
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-    async def run():
-        connection = await asyncpg.connect(admin)
-        try:
-            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-                await connection.execute(f'CREATE DATABASE "{name}"')
-                log(f"Created PostgreSQL database {name}.")
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
-
-
 def prepare(args, env: dict) -> None:
     if args.database_url:
         ensure_postgres_database(args.database_url)
     started = time.perf_counter()
     demo = subprocess.run(
-        [str(Path(sys.executable).with_name("coop")), "demo"],
+        [coop_command(), "demo"],
         env=env,
         cwd=args.data_dir,
         capture_output=True,
@@ -306,7 +278,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = cwd / "bench-trainings-server.log"
-        command = [str(Path(sys.executable).with_name("coop")), "serve", "--workers", "1"]
+        command = [coop_command(), "serve", "--workers", "1"]
         with self.log_path.open("w") as out:
             self.process = subprocess.Popen(
                 command + ["--port", str(self.port)],
