@@ -6,11 +6,18 @@ import logging
 import os
 from urllib.parse import quote
 
+from jinja2 import Template as JinjaTemplate
+from jinja2 import TemplateNotFound
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    TemplateNotFoundException,
+)
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -172,6 +179,16 @@ def server_error(request: Request, error: Exception) -> Response:
     return error_page(request, 500, Msg("Something went wrong on our side. Please try again."))
 
 
+class LanguageTemplates(JinjaTemplateEngine):
+    """Each language's own compiled templates (i18n.FixedWords), for the request's language."""
+
+    def get_template(self, template_name: str) -> JinjaTemplate:
+        try:
+            return i18n.language_environment(i18n.current_locale.get()).get_template(template_name)
+        except TemplateNotFound as error:
+            raise TemplateNotFoundException(template_name=template_name) from error
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     os.environ.setdefault("PICCOLO_CONF", "coop.piccolo_conf")
@@ -234,7 +251,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["^/api/"],  # bearer tokens, not cookies: nothing to forge
         ),
         stores={"sessions": DatabaseStore("session")},
-        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
+        template_config=TemplateConfig(instance=LanguageTemplates.from_environment(env)),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={
             NotFound: not_found,

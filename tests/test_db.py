@@ -1,7 +1,13 @@
 import asyncio
+import sqlite3
+
+import pytest
 
 from coop import db
+from coop.accounts.domain import Role
+from coop.accounts.tables import User
 from coop.orgs.tables import Union
+from tests.factories import make_tree, make_user
 
 
 async def test_pooled_sqlite_engine_serves_concurrent_reads_and_closes(settings):
@@ -19,3 +25,30 @@ async def test_writes_outside_a_transaction_are_committed_at_once(settings):
     await Union.insert(Union(name="巴南区总工会", level="district")).run()
     rows = await Union.select(Union.name).run()
     assert rows == [{"name": "巴南区总工会"}]
+
+
+async def test_short_reads_run_read_only_and_see_the_transaction_they_are_in(settings):
+    await Union.insert(Union(name="巴南区总工会", level="district")).run()
+    assert await db.read('SELECT name FROM "trade_union"', []) == [{"name": "巴南区总工会"}]
+    async with db.transaction():
+        await Union.insert(Union(name="麻柳嘴镇总工会", level="town")).run()
+        inside = await db.read('SELECT count(*) AS n FROM "trade_union"', [])
+    assert inside == [{"n": 2}]
+    if settings.engine_name == "sqlite":
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.read("DELETE FROM trade_union", [])
+    assert await Union.count().run() == 2
+
+
+async def test_raw_reads_give_the_values_piccolo_gives():
+    tree = await make_tree()
+    user_id = await make_user(
+        "organizer-li", Role.village_organizer, cooperative_ids=[tree.cooperative]
+    )
+    sql = 'SELECT id, is_active, created_at FROM "app_user" WHERE id = {}'
+    want = await User.select(User.id, User.is_active, User.created_at).where(User.id == user_id)
+    for read in (db.fetch, db.read):
+        got = await read(db.placeholders(sql), [user_id])
+        assert [(r, {k: type(v) for k, v in r.items()}) for r in got] == [
+            (r, {k: type(v) for k, v in r.items()}) for r in want
+        ]

@@ -91,3 +91,35 @@ def test_dates_and_numbers_follow_the_locale(locale, day, number):
         assert i18n.format_number(1234.5) == number
     finally:
         i18n.current_locale.reset(token)
+
+
+@pytest.mark.parametrize("locale", i18n.LOCALES)
+def test_fixed_words_compile_to_what_the_runtime_translation_gives(locale):
+    """Every template message without parameters, compiled into the language's templates,
+    renders exactly as `_()` renders it at run time (same text, same escaping)."""
+    messages = sorted(m for m in _source_messages() if "%(" not in m)
+    source = "\n".join("{{ _(%r) }}" % m for m in messages)  # noqa: UP031 (a Jinja literal)
+    compiled = i18n.language_environment(locale).from_string(source)
+    runtime = i18n.jinja_environment().from_string(source)
+    token = i18n.current_locale.set(locale)
+    try:
+        expected = runtime.render()
+    finally:
+        i18n.current_locale.reset(token)
+    other = next(code for code in i18n.LOCALES if code != locale)
+    token = i18n.current_locale.set(other)  # compiled words do not follow the request's
+    try:
+        assert compiled.render() == expected
+    finally:
+        i18n.current_locale.reset(token)
+
+
+def test_words_with_parameters_are_translated_when_the_page_renders():
+    template = i18n.language_environment("zh_CN").from_string(
+        '{{ _("Page %(page)s", page=n) }} · {{ _("Members") }}'
+    )
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        assert template.render(n="<2>") == "第 &lt;2&gt; 页 · 会员"
+    finally:
+        i18n.current_locale.reset(token)

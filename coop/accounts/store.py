@@ -97,7 +97,7 @@ class DatabaseStore(NamespacedStore):
     ) -> tuple[bytes | None, bytes | None]:
         """The value, and in the same statement the access generation (coop.generation)
         when the value exists: every page view reads both, so they cost one query."""
-        rows = await db.fetch(db.placeholders(_GET), [generation.KEY, self._key(key)])
+        rows = await db.read(db.placeholders(_GET), [generation.KEY, self._key(key)])
         if not rows:
             return None, None
         row = rows[0]

@@ -161,7 +161,6 @@ def _searched(query, q: str):
 LIST_COLUMNS = (
     Member.id,
     Member.name,
-    Member.sex,
     Member.id_masked,
     Member.phone_masked,
     Member.status,
@@ -169,10 +168,8 @@ LIST_COLUMNS = (
     Member.first_batch,
     Member.card_number,
     Member.worker_post,
-    Member.welcome_pack_at,
     Member.cooperative,
     Member.village,
-    Member.version,
     Member.cooperative.name.as_alias("cooperative_name"),
     Member.village.name.as_alias("village_name"),
 )
@@ -205,9 +202,9 @@ def _matching(query, viewer: Viewer, where: MemberFilter):
 # The member list's query, written out once: building it with Piccolo on every page view
 # cost more CPU than running it. Same columns as LIST_COLUMNS and the same rules as
 # `_matching` (tests/members/test_list_query.py compares the two on every scope and filter).
-_LIST_SELECT = """SELECT m.id, m.name, m.sex, m.id_masked, m.phone_masked, m.status,
-m.is_backbone, m.first_batch, m.card_number, m.worker_post, m.welcome_pack_at,
-m.cooperative, m.village, m.version, c.name AS cooperative_name, v.name AS village_name
+_LIST_SELECT = """SELECT m.id, m.name, m.id_masked, m.phone_masked, m.status,
+m.is_backbone, m.first_batch, m.card_number, m.worker_post,
+m.cooperative, m.village, c.name AS cooperative_name, v.name AS village_name
 FROM member m LEFT JOIN cooperative c ON c.id = m.cooperative
 LEFT JOIN village v ON v.id = m.village"""
 _SEARCHED = "m.id IN (SELECT member FROM member_search_key WHERE key >= {} AND key < {})"
@@ -268,7 +265,7 @@ async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
     _require(viewer, ORGANIZERS)
     page = max(1, where.page)
     sql, args = _list_sql(viewer.scope, where)
-    rows = await db.fetch(db.placeholders(sql), [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
+    rows = await db.read(db.placeholders(sql), [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
     return MemberPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
@@ -906,7 +903,7 @@ async def pending_welcome_packs(viewer: Viewer, village_id: int | None) -> list[
     """Members (approved) who have not received their welcome pack, by village."""
     _require(viewer, ORGANIZERS)
     query = scoped(
-        Member.select(*LIST_COLUMNS).where(
+        Member.select(*LIST_COLUMNS, Member.welcome_pack_at).where(
             (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
         ),
         viewer.scope,

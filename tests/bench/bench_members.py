@@ -129,9 +129,9 @@ CEILING_POSTS = {
 
 # The list page's query (coop.members.domain.search, LIST_COLUMNS) in plain SQL.
 LIST_SQL = """
-SELECT m.id, m.name, m.sex, m.id_masked, m.phone_masked, m.status, m.is_backbone,
-       m.first_batch, m.card_number, m.worker_post, m.welcome_pack_at, m.cooperative,
-       m.village, m.version, c.name AS cooperative_name, v.name AS village_name
+SELECT m.id, m.name, m.id_masked, m.phone_masked, m.status, m.is_backbone,
+       m.first_batch, m.card_number, m.worker_post, m.cooperative, m.village,
+       c.name AS cooperative_name, v.name AS village_name
 FROM member m
 LEFT JOIN cooperative c ON c.id = m.cooperative
 LEFT JOIN village v ON v.id = m.village
