@@ -71,17 +71,27 @@ async def _safe_batches(rows: Iterable | AsyncIterable, size: int = 500) -> Asyn
         yield batch
 
 
+def csv_row(cells: Sequence) -> str:
+    """One row as csv.writer writes it: quoted where needed, ended by CRLF."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+def csv_header(header: Sequence[str]) -> bytes:
+    """The first line of a CSV file: a BOM (so Excel on Chinese Windows reads UTF-8) and
+    the column titles."""
+    return "\ufeff".encode() + csv_row([safe_text(h) for h in header]).encode()
+
+
 async def csv_text(
     header: Sequence[str], batches: AsyncIterable[Iterable[Iterable]]
 ) -> AsyncIterator[bytes]:
     """Rows whose cells are already safe CSV text (as `_csv_cell` makes them), a batch at a
-    time, as UTF-8 with a BOM (so Excel on Chinese Windows reads it), streamed in chunks."""
+    time, as UTF-8 after `csv_header`, streamed in chunks."""
+    yield csv_header(header)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([safe_text(h) for h in header])
-    yield "\ufeff".encode() + buffer.getvalue().encode()
-    buffer.seek(0)
-    buffer.truncate()
     async for batch in batches:
         writer.writerows(batch)
         if buffer.tell() > CHUNK:

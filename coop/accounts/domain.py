@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -29,8 +30,12 @@ ROLE_NAMES = {  # keyed by Role; a Role is also equal to its string value
 }
 
 hasher = PasswordHasher()
-# Verifying against this when the username is unknown keeps response times alike.
-_DUMMY_HASH = hasher.hash("not a password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the username is unknown keeps response times alike."""
+    return hasher.hash("not a password")
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ async def authenticate(username: str, password: str) -> Viewer:
         )
     user = await User.select().where(User.username == username).first().run()
     try:
-        hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        hasher.verify(user["password_hash"] if user else _dummy_hash(), password)
         ok = user is not None and user["is_active"]
     except (VerificationError, InvalidHashError):
         ok = False

@@ -1,8 +1,8 @@
 """The member roster (会员花名册): its columns, header and rows, for CSV and XLSX.
 
-The database makes every cell's text (see `Column`), and the rows come from
-`domain.roster` a batch at a time, so any size streams in flat memory and the
-CSV needs no per-cell work in Python. Numbers are masked unless the export is
+The database makes every cell's text (see `Column`), for CSV every line but its row
+number, and the rows come from `domain.roster` a batch at a time, so any size streams
+in flat memory and Python only joins bytes. Numbers are masked unless the export is
 a full one (federation staff, confirmed), and every export is written to the
 audit log with its row count.
 """
@@ -20,7 +20,7 @@ from coop.audit import domain as audit
 from coop.i18n import TIME_ZONE, translate
 from coop.members import domain
 from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
-from coop.spreadsheets import RISKY_STARTS, csv_text, safe_text, xlsx_chunks
+from coop.spreadsheets import RISKY_STARTS, csv_header, csv_row, safe_text, xlsx_chunks
 from coop.validation import Msg
 
 
@@ -93,42 +93,93 @@ def _local_day(value: str) -> str:
     return f"to_char({value} AT TIME ZONE {_literal(TIME_ZONE)}, 'YYYY-MM-DD')"
 
 
-def cell_sql(column: Column, for_csv: bool, full_numbers: bool) -> str:
-    """The SQL that makes the column's cell from the roster row `r`, in the current language.
+def _starts_risky(text: str) -> str:
+    """SQL: whether the text starts as a formula would (RISKY_STARTS)."""
+    starts = "".join(sorted(RISKY_STARTS, key=lambda c: c == "-"))  # '-' last in a class
+    if db.is_sqlite():
+        return f"{text} GLOB '[{starts}]*'"
+    return f"{text} ~ '^[{starts}]'"
 
-    For CSV the cells are final: formula-neutralised and numbers-as-text the same way
-    as `spreadsheets.csv_chunks` makes any other cell. For XLSX they are plain text,
-    and the number a number.
-    """
-    safe = safe_text if for_csv else str
+
+def _needs_quotes(text: str) -> str:
+    """SQL: whether csv.writer would quote the text (a comma, a quote or a line break)."""
+    if db.is_sqlite():
+        return f"{text} GLOB '*[,\"\n\r]*'"
+    return f"{text} ~ '[,\"\n\r]'"
+
+
+def _csv_field(text: str) -> str:
+    """A fixed text (a label) as a CSV field, made safe as `spreadsheets.safe_text` does."""
+    return csv_row([safe_text(text)])[:-2]
+
+
+def cell_sql(column: Column, full_numbers: bool) -> str:
+    """The SQL that makes the column's cell (for XLSX: plain text) from the roster row `r`,
+    in the current language. Full numbers are decrypted by `domain.roster`; the row
+    number is counted in Python (a window function costs the database more than all the
+    other cells)."""
     value = f'r."{column.field}"'
     if column.kind == "number":
-        return "NULL"  # counted in RosterExport.batches
+        return "NULL"
     if column.kind == "text":
-        text = f"COALESCE({value}, '')"
-        if not for_csv:
-            return text
-        risky = ", ".join(_literal(start) for start in RISKY_STARTS)
-        return f"CASE WHEN substr({text}, 1, 1) IN ({risky}) THEN '''' || {text} ELSE {text} END"
+        return f"COALESCE({value}, '')"
     if column.kind == "choice":
         names = " ".join(
-            f"WHEN {_literal(key)} THEN {_literal(safe(translate(name)))}"
+            f"WHEN {_literal(key)} THEN {_literal(translate(name))}"
             for key, name in (column.choices or {}).items()
         )
         return f"CASE {value} {names} ELSE '' END"
     if column.kind == "yes":
-        return f"CASE WHEN {value} THEN {_literal(safe(translate(Msg('Yes'))))} ELSE '' END"
+        return f"CASE WHEN {value} THEN {_literal(translate(Msg('Yes')))} ELSE '' END"
     if column.kind == "date":
         return f"COALESCE({_iso_day(value)}, '')"
     if column.kind == "day":
         return f"COALESCE({_local_day(value)}, '')"
     if column.kind == "digits":
         if full_numbers and column.secret:
-            return f'r."{column.secret}"'  # decrypted by domain.roster
-        if not for_csv:
-            return f"COALESCE({value}, '')"
-        return f"CASE WHEN {value} IS NULL OR {value} = '' THEN '' ELSE {value} || '{TAB}' END"
+            return f'r."{column.secret}"'
+        return f"COALESCE({value}, '')"
     raise ValueError(f"unknown column kind {column.kind!r}")
+
+
+def csv_field_sql(column: Column) -> tuple[str, list[str]]:
+    """The column's CSV field, as `spreadsheets.csv_chunks` writes any other cell
+    (formula-neutralised, quoted where needed, numbers as text): a piece of a printf
+    template and the SQL of its arguments. printf prints NULL as nothing."""
+    value = f'r."{column.field}"'
+    if column.kind == "text":
+        safe = f"CASE WHEN {_starts_risky(value)} THEN '''' || {value} ELSE {value} END"
+        quoted = f"""'"' || replace({safe}, '"', '""') || '"'"""
+        return "%s", [f"CASE WHEN {_needs_quotes(value)} THEN {quoted} ELSE {safe} END"]
+    if column.kind == "choice":
+        names = " ".join(
+            f"WHEN {_literal(key)} THEN {_literal(_csv_field(translate(name)))}"
+            for key, name in (column.choices or {}).items()
+        )
+        return "%s", [f"CASE {value} {names} END"]
+    if column.kind == "yes":
+        return "%s", [f"CASE WHEN {value} THEN {_literal(_csv_field(translate(Msg('Yes'))))} END"]
+    if column.kind == "date":
+        return "%s", [_iso_day(value)]
+    if column.kind == "day":
+        return "%s", [_local_day(value)]
+    if column.kind == "digits":
+        if db.is_sqlite():  # the tab only after a number: its precision is 0 or 1
+            return "%s%.*s", [value, f"{value} <> ''", f"'{TAB}'"]
+        return "%s", [f"NULLIF({value}, '') || '{TAB}'"]
+    raise ValueError(f"unknown column kind {column.kind!r}")
+
+
+def _csv_line(fields: list[tuple[str, list[str]]], separators: list[str], after: str = "") -> str:
+    """SQL: the fields, each after its separator, then `after`, as UTF-8 bytes, which
+    Python takes as they are. One printf writes the text once; joining with || copies it
+    again for every field (a million rows: 2.8 s against 3.7 s in SQLite)."""
+    template = "".join(sep + piece for sep, (piece, _) in zip(separators, fields, strict=True))
+    template += after
+    arguments = "".join(f", {sql}" for _, sqls in fields for sql in sqls)
+    if db.is_sqlite():  # its printf('') is NULL
+        return f"CAST(printf('{template}'{arguments}) AS BLOB)" if template else "x''"
+    return f"convert_to(format('{template}'{arguments}), 'UTF8')"
 
 
 @dataclass
@@ -146,30 +197,52 @@ class RosterExport:
         """The file, in chunks: CSV as the rows come, XLSX once built (in constant memory)."""
         if self.file_format == "xlsx":
             return xlsx_chunks(translate(Msg("Member roster")), header(self.keys), self.rows())
-        return csv_text(header(self.keys), self.batches())
+        return self._csv()
 
     async def rows(self) -> AsyncIterator[Sequence]:
-        async for batch in self.batches():
-            for row in batch:
-                yield row
-
-    async def batches(self) -> AsyncIterator[Sequence[Sequence]]:
-        for_csv = self.file_format == "csv"
+        """Each row's cells (for XLSX)."""
         columns = [COLUMNS[k] for k in self.keys]
-        cells = [cell_sql(c, for_csv, self.full_numbers) for c in columns]
+        cells = [cell_sql(c, self.full_numbers) for c in columns]
         secret = [i for i, c in enumerate(columns) if c.secret] if self.full_numbers else []
         number = next((i for i, c in enumerate(columns) if c.kind == "number"), None)
+        async for batch in self._batches(cells, secret):
+            for row in batch:
+                self.count += 1
+                if number is not None:
+                    row = (*row[:number], self.count, *row[number + 1 :])
+                yield row
+
+    async def _csv(self) -> AsyncIterator[bytes]:
+        """The CSV file. The database makes each line, in parts around the cells Python
+        fills in (the row number, full numbers), so Python only joins bytes."""
+        yield csv_header(header(self.keys))
+        parts, fills, secret = [], [], []
+        cells, separators = [], []  # of the part being made
+        for position, key in enumerate(self.keys):
+            column = COLUMNS[key]
+            separator = "," if position else ""
+            if column.kind == "number" or (self.full_numbers and column.secret):
+                parts.append(_csv_line(cells, separators, separator))
+                cells, separators = [], []
+                fills.append(column.kind)
+                if column.kind != "number":
+                    secret.append(len(parts))
+                    parts.append(f'r."{column.secret}"')
+            else:
+                cells.append(csv_field_sql(column))
+                separators.append(separator)
+        parts.append(_csv_line(cells, separators))
+        async for batch in self._batches(parts, secret):
+            first = self.count + 1
+            self.count += len(batch)
+            yield _lines(batch, fills, first)
+
+    async def _batches(self, cells: list[str], secret: list[int]):
         finished = False
         try:
             async for batch in domain.roster(
                 self.viewer, self.where, cells, full_numbers=self.full_numbers, reveal=secret
             ):
-                if secret and for_csv:
-                    batch = [_digits_as_text(row, secret) for row in batch]
-                if number is not None:
-                    first = self.count + 1
-                    batch = [(*r[:number], n, *r[number + 1 :]) for n, r in enumerate(batch, first)]
-                self.count += len(batch)
                 yield batch
             finished = True
         finally:
@@ -185,11 +258,26 @@ class RosterExport:
             await audit.record(self.viewer.actor, "export", "member", "", detail[:1000])
 
 
-def _digits_as_text(row: list, positions: list[int]) -> list:
-    """The full numbers, with the trailing tab the masked ones get in SQL."""
-    for i in positions:
-        row[i] = f"{row[i]}{TAB}" if row[i] else ""
-    return row
+def _lines(batch: Sequence[Sequence], fills: list[str], first: int) -> bytes:
+    """CSV lines from rows of parts: bytes the database made, and between each two what
+    `fills` says: the row's number, or a full number (decrypted) kept as text."""
+    if fills == ["number"]:  # the usual roster
+        return b"".join([b"%s%d%s\r\n" % (a, n, b) for n, (a, b) in enumerate(batch, first)])
+    if not fills:
+        return b"".join([row[0] + b"\r\n" for row in batch])
+    lines = []
+    for n, row in enumerate(batch, first):
+        parts = iter(row)
+        line = [next(parts)]
+        for kind in fills:
+            if kind == "number":
+                line.append(b"%d" % n)
+            else:
+                number = next(parts)
+                line.append(f"{number}{TAB}".encode() if number else b"")
+            line.append(next(parts))
+        lines.append(b"".join(line) + b"\r\n")
+    return b"".join(lines)
 
 
 def filename(extension: str) -> str:

@@ -278,8 +278,9 @@ def run_line(name: str, args, data_dir: Path, url: str, full: bool) -> dict:
     if kind == "raw":
         r["rows"] = count_lines(out)
     else:
-        written = re.search(r"(\d+) members written", stdout.read_text())
+        written = re.search(r"(\d+) members written .* in ([\d.]+) s", stdout.read_text())
         r["rows"] = int(written.group(1)) if written else -1
+        r["own_seconds"] = float(written.group(2)) if written else float("nan")
     r["mb_out"] = out.stat().st_size / 1e6
     if not args.keep_files:
         out.unlink(missing_ok=True)
@@ -287,6 +288,10 @@ def run_line(name: str, args, data_dir: Path, url: str, full: bool) -> dict:
             stdout.unlink(missing_ok=True)
     r.update(name=name + (" full" if full else ""), full=full, kind=kind, format=extension)
     r["rate"] = r["rows"] / r["seconds"]
+    # The export's own time, from its query to its last byte, as in the running server; the
+    # dump has next to no start-up, so its own time is its wall time.
+    r.setdefault("own_seconds", r["seconds"])
+    r["rate_own"] = r["rows"] / r["own_seconds"]
     r["cpu_all"] = r["cpu"] + r["postgres_cpu"]
     r["rate_cpu"] = r["rows"] / r["cpu_all"] if r["cpu_all"] else float("nan")
     log(
@@ -340,7 +345,7 @@ def measure_size(args, size: int) -> dict:
     )
 
 
-STAGES = ("roster rows (database-made cells)", "+ CSV text", "plain sqlite3 + csv")
+STAGES = ("cells (as XLSX takes them)", "CSV (database-made lines)", "plain sqlite3 + csv")
 
 
 async def _stage_figures(full: bool) -> dict:
@@ -365,17 +370,14 @@ async def _stage_figures(full: bool) -> dict:
             rows=rows, seconds=time.perf_counter() - started, cpu=time.process_time() - cpu
         )
 
-    def export():
-        return exports.RosterExport(viewer, where, exports.STANDARD, full, "csv")
-
     async def row_cells():
-        rows = export()
-        async for _ in rows.batches():
+        rows = exports.RosterExport(viewer, where, exports.STANDARD, full, "xlsx")
+        async for _ in rows.rows():
             pass
         return rows.count
 
     async def csv_text():
-        rows = export()
+        rows = exports.RosterExport(viewer, where, exports.STANDARD, full, "csv")
         async for _ in rows.chunks():
             pass
         return rows.count
@@ -425,10 +427,11 @@ def best(lines: list[dict], name: str) -> dict:
 
 def report(args, sizes: list[dict], engine: str) -> list[str]:
     log(
-        f"\n| members ({engine}) | line | rows | seconds | CPU s | rows/s | peak RSS MB | MB out "
-        "| ratio to raw dump (wall) | ratio (CPU) | other processes, % of a core |"
+        f"\n| members ({engine}) | line | rows | seconds | CPU s | export's own s | rows/s "
+        "(own) | peak RSS MB | MB out | ratio to raw dump (own time) | ratio (wall) "
+        "| ratio (CPU) | other processes, % of a core |"
     )
-    log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     verdicts = []
     for s in sizes:
         names = list(dict.fromkeys(r["name"] for r in s["lines"]))
@@ -437,20 +440,22 @@ def report(args, sizes: list[dict], engine: str) -> list[str]:
             ceiling = best(s["lines"], "raw dump" + (" full" if r["full"] else ""))
             runs = [x for x in s["lines"] if x["name"] == name]
             ratio = r["rate"] / ceiling["rate"]
+            ratio_own = r["rate_own"] / ceiling["rate_own"]
             ratio_cpu = r["rate_cpu"] / ceiling["rate_cpu"]
             log(
                 f"| {s['members']:,} | {name}{f' (best of {len(runs)})' if len(runs) > 1 else ''} "
-                f"| {r['rows']:,} | {r['seconds']:.1f} | {r['cpu_all']:.1f} | {r['rate']:,.0f} "
-                f"| {r['rss_mb']:.1f} | {r['mb_out']:.0f} | {ratio:.2f} | {ratio_cpu:.2f} "
+                f"| {r['rows']:,} | {r['seconds']:.2f} | {r['cpu_all']:.2f} "
+                f"| {r['own_seconds']:.2f} | {r['rate_own']:,.0f} | {r['rss_mb']:.1f} "
+                f"| {r['mb_out']:.0f} | {ratio_own:.2f} | {ratio:.2f} | {ratio_cpu:.2f} "
                 f"| {r['other_cpu_pct']:.0f} |"
             )
-            r["ratio"], r["ratio_cpu"] = ratio, ratio_cpu
+            r["ratio"], r["ratio_own"], r["ratio_cpu"] = ratio, ratio_own, ratio_cpu
             if r["kind"] == "export" and r["format"] == "csv":
-                ok = ratio >= CSV_TARGET
+                ok = ratio_own >= CSV_TARGET
                 verdicts.append(
                     f"{'MET' if ok else 'MISSED'}: {name} at {s['members']:,} members runs at "
-                    f"{ratio:.2f} of the raw dump's rows/s (CPU basis {ratio_cpu:.2f}); "
-                    f"target {CSV_TARGET}"
+                    f"{ratio_own:.2f} of the raw dump's rows/s by the export's own time "
+                    f"(whole command {ratio:.2f}, CPU {ratio_cpu:.2f}); target {CSV_TARGET}"
                 )
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]

@@ -217,6 +217,8 @@ async def _tricky_roster(tree, who) -> None:
                 Member.welcome_pack_at: packs[i % len(packs)],
             }
         ).where(Member.id == member_id)
+        if i == 3:  # a number left empty (imported without one): no tab, no cell text
+            await Member.update({Member.phone_masked: ""}).where(Member.id == member_id)
     await Cooperative.update({Cooperative.name: '+合作社,"甲"'}).where(
         Cooperative.id == tree.cooperative
     )
