@@ -177,8 +177,8 @@ def _csv_line(fields: list[tuple[str, list[str]]], separators: list[str], after:
     template = "".join(sep + piece for sep, (piece, _) in zip(separators, fields, strict=True))
     template += after
     arguments = "".join(f", {sql}" for _, sqls in fields for sql in sqls)
-    if db.is_sqlite():  # its printf('') is NULL
-        return f"CAST(printf('{template}'{arguments}) AS BLOB)" if template else "x''"
+    if db.is_sqlite():
+        return f"CAST(printf('{template}'{arguments}) AS BLOB)"
     return f"convert_to(format('{template}'{arguments}), 'UTF8')"
 
 
@@ -216,26 +216,33 @@ class RosterExport:
         """The CSV file. The database makes each line, in parts around the cells Python
         fills in (the row number, full numbers), so Python only joins bytes."""
         yield csv_header(header(self.keys))
-        parts, fills, secret = [], [], []
-        cells, separators = [], []  # of the part being made
+        selected, layout, secret = [], [], []  # what the query reads; how a line is laid out
+        fields, separators = [], []  # of the part being made
+
+        def end_part(after: str = "") -> None:
+            if fields or separators or after:
+                selected.append(_csv_line(fields, separators, after))
+                layout.append("part")
+            fields.clear()
+            separators.clear()
+
         for position, key in enumerate(self.keys):
             column = COLUMNS[key]
             separator = "," if position else ""
             if column.kind == "number" or (self.full_numbers and column.secret):
-                parts.append(_csv_line(cells, separators, separator))
-                cells, separators = [], []
-                fills.append(column.kind)
+                end_part(separator)
+                layout.append(column.kind)
                 if column.kind != "number":
-                    secret.append(len(parts))
-                    parts.append(f'r."{column.secret}"')
+                    secret.append(len(selected))
+                    selected.append(f'r."{column.secret}"')
             else:
-                cells.append(csv_field_sql(column))
+                fields.append(csv_field_sql(column))
                 separators.append(separator)
-        parts.append(_csv_line(cells, separators))
-        async for batch in self._batches(parts, secret):
+        end_part("\r\n")
+        async for batch in self._batches(selected, secret):
             first = self.count + 1
             self.count += len(batch)
-            yield _lines(batch, fills, first)
+            yield _lines(batch, layout, first)
 
     async def _batches(self, cells: list[str], secret: list[int]):
         finished = False
@@ -258,25 +265,25 @@ class RosterExport:
             await audit.record(self.viewer.actor, "export", "member", "", detail[:1000])
 
 
-def _lines(batch: Sequence[Sequence], fills: list[str], first: int) -> bytes:
-    """CSV lines from rows of parts: bytes the database made, and between each two what
-    `fills` says: the row's number, or a full number (decrypted) kept as text."""
-    if fills == ["number"]:  # the usual roster
-        return b"".join([b"%s%d%s\r\n" % (a, n, b) for n, (a, b) in enumerate(batch, first)])
-    if not fills:
-        return b"".join([row[0] + b"\r\n" for row in batch])
+def _lines(batch: Sequence[Sequence], layout: list[str], first: int) -> bytes:
+    """CSV lines from rows of parts the database made; `layout` says what goes where:
+    a part ("part"), the row's number ("number"), or a full number, decrypted, kept as
+    text (any other kind)."""
+    if layout == ["number", "part"]:  # the usual roster
+        return b"".join([b"%d%s" % (n, part) for n, (part,) in enumerate(batch, first)])
+    if layout == ["part"]:
+        return b"".join([part for (part,) in batch])
     lines = []
     for n, row in enumerate(batch, first):
         parts = iter(row)
-        line = [next(parts)]
-        for kind in fills:
+        for kind in layout:
             if kind == "number":
-                line.append(b"%d" % n)
+                lines.append(b"%d" % n)
+            elif kind == "part":
+                lines.append(next(parts))
             else:
                 number = next(parts)
-                line.append(f"{number}{TAB}".encode() if number else b"")
-            line.append(next(parts))
-        lines.append(b"".join(line) + b"\r\n")
+                lines.append(f"{number}{TAB}".encode() if number else b"")
     return b"".join(lines)
 
 
