@@ -576,16 +576,19 @@ async def _direct_timings(data_dir: Path, cooperative_id: int, term: str, repeat
         connections_opened += 1
         return original_connect(*a, **kw)
 
-    original_fetch = db.fetch
+    original_fetch, original_read = db.fetch, db.read
 
-    async def fetch(sql, args):  # the hot reads run ready SQL, not through Piccolo
-        started = time.perf_counter()
-        try:
-            return await original_fetch(sql, args)
-        finally:
-            captured.append(dict(sql=sql, params=list(args), s=time.perf_counter() - started))
+    def timed(original):  # the hot reads run ready SQL, not through Piccolo
+        async def run(sql, args):
+            started = time.perf_counter()
+            try:
+                return await original(sql, args)
+            finally:
+                captured.append(dict(sql=sql, params=list(args), s=time.perf_counter() - started))
 
-    db.fetch = fetch
+        return run
+
+    db.fetch, db.read = timed(original_fetch), timed(original_read)
     SQLiteEngine.run_querystring = run_querystring
     SQLiteTransaction.__aenter__, SQLiteTransaction.__aexit__ = enter, exit
     aiosqlite.connect = connect
@@ -673,7 +676,7 @@ async def _direct_timings(data_dir: Path, cooperative_id: int, term: str, repeat
         return results
     finally:
         SQLiteEngine.run_querystring = original_run
-        db.fetch = original_fetch
+        db.fetch, db.read = original_fetch, original_read
         SQLiteTransaction.__aenter__, SQLiteTransaction.__aexit__ = original_enter, original_exit
         aiosqlite.connect = original_connect
         Query._run, jinja2.Template.render = original_query_run, original_render
