@@ -26,6 +26,7 @@ from litestar.template.config import TemplateConfig
 
 from coop import db, generation, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
+from coop.accounts.domain import dummy_hash
 from coop.accounts.ratelimit import RateLimited, forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.assets import asset_url, static_file
@@ -40,6 +41,7 @@ from coop.i18n import translate
 from coop.members import imports
 from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
+from coop.members.identity import name_keys
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
 from coop.reports.controllers import ReportController
@@ -210,6 +212,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await generation.start()
         await DatabaseStore().delete_expired()  # sessions and throttles that ran out
         await forget_expired()
+        # Loaded when first needed, as the export command needs neither; here, before the
+        # first sign-in and enrollment would wait for them.
+        dummy_hash()
+        name_keys("张三")
 
     async def shutdown() -> None:
         await db.stop(settings)

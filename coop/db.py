@@ -16,8 +16,10 @@ import os
 import pkgutil
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 
 from piccolo.apps.migrations.tables import Migration
@@ -49,14 +51,26 @@ def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def _integer_out(value: bytes) -> int:
+    try:
+        return int(value)
+    except ValueError:  # a REAL kept in an INTEGER column: as Piccolo reads it
+        return int(Decimal(value.decode()))
+
+
 def _boolean_out(value: bytes) -> bool:
     return value == b"1"
 
 
 # Piccolo reads every INTEGER through Decimal and every BOOLEAN through a decoding wrapper;
-# these give the same values (SQLite keeps whole numbers in INTEGER columns), 3x faster.
-sqlite3.register_converter("INTEGER", int)
+# these give the same values, 3x faster (tests/test_db.py compares them).
+sqlite3.register_converter("INTEGER", _integer_out)
 sqlite3.register_converter("BOOLEAN", _boolean_out)
+
+
+# Why a read on the event loop's thread stops: too long, or the database is busy (the pool
+# thread waits for it, as it should).
+_MOVE_TO_POOL = {sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -64,10 +78,15 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     Piccolo's SQLite engine opens a connection (and a thread) for every query;
     here statements outside a transaction run on a small thread pool, each
-    thread keeping one connection. Transactions keep piccolo's own connection.
+    thread keeping one connection, and the short reads of `db.read` on the event
+    loop's own read-only connection. Transactions keep piccolo's own connection.
     """
 
     THREADS = 4
+    # A read on the event loop's thread may take this long; one that needs longer (a deep
+    # page, a rare filter over many members) is stopped and run again on a pool thread,
+    # so it holds up no other request. (A list page takes half a millisecond.)
+    READ_HERE_SECONDS = 0.005
 
     def __init__(self, path: str, **kwargs):
         super().__init__(path=path, **kwargs)
@@ -85,14 +104,23 @@ class PooledSQLiteEngine(SQLiteEngine):
     def _execute(self, query: str, args: list) -> list[dict]:
         return _dicts(self._connection().execute(query, args))
 
-    def read_here(self, query: str, args: list) -> list[dict]:
-        """A short read on this thread's own read-only connection (see `db.read`)."""
+    async def read(self, query: str, args: list) -> list[dict]:
+        """A read on this thread's own read-only connection, or on a pool thread when it
+        turns out long or meets a lock (see `db.read`)."""
         connection = getattr(self._local, "reader", None)
         if connection is None:
-            connection = sqlite3.connect(**self.connection_kwargs)
+            connection = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0})
             connection.execute("PRAGMA query_only = 1")
             self._local.reader = connection
-        return _dicts(connection.execute(query, args))
+        until = time.perf_counter() + self.READ_HERE_SECONDS
+        # SQLite asks every 1,000 instructions; True stops the read.
+        connection.set_progress_handler(lambda: time.perf_counter() > until, 1000)
+        try:
+            return _dicts(connection.execute(query, args))
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode not in _MOVE_TO_POOL:
+                raise
+            return await self._run_in_new_connection(query, args)
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         if self._executor is None:
@@ -101,7 +129,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await loop.run_in_executor(self._executor, self._execute, query, args or [])
 
     def close(self) -> None:
-        """Stop the threads; their connections close with them. Reopened on next use."""
+        """Stop the threads; their connections close with them, and this thread's reader.
+        (A reader left on another thread closes when it is collected.) Reopened on use."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
@@ -236,11 +265,12 @@ async def fetch(sql: str, args: list) -> list[dict]:
 
 
 async def read(sql: str, args: list) -> list[dict]:
-    """As `fetch`, for the short reads of every page view (a session, a page of rows).
+    """As `fetch`, for the reads of every page view (a session, a page of rows).
 
     On SQLite they run on the event loop's own thread: handing a read of a millisecond or
     less to a pool thread and back costs more CPU than the read, and in WAL mode a reader
-    never waits for a writer. The connection is read-only (`query_only`).
+    never waits for a writer. The connection is read-only (`query_only`); a read that
+    runs longer than a few milliseconds goes to a pool thread after all.
     """
     return await _fetch(sql, args, here=True)
 
@@ -252,7 +282,7 @@ async def _fetch(sql: str, args: list, *, here: bool) -> list[dict]:
         if transaction:
             return await db._run_in_existing_connection(transaction.connection, sql, args)
         if here and isinstance(db, PooledSQLiteEngine):
-            return db.read_here(sql, args)
+            return await db.read(sql, args)
         return await db._run_in_new_connection(sql, args)
     assert isinstance(db, PostgresEngine)
     if transaction:

@@ -148,7 +148,8 @@ def options(rows: list[dict], label: str = "name") -> list[tuple]:
 def markup_gettext(message: str, **params) -> Markup:
     """`_()` in templates: what the i18n extension's newstyle gettext returns with autoescape
     on (the translation is markup, its parameters are escaped; `%%` is a percent sign), in
-    one plain call instead of its two context-passing ones; a list page makes a hundred."""
+    one plain call instead of its two context-passing ones. Calls without parameters are
+    translated when the template compiles (FixedWords)."""
     return Markup(gettext(message)) % params
 
 
@@ -156,37 +157,48 @@ class FixedWords(Extension):
     """Compiles each `_("…")` that has no parameters to its translation, marked safe exactly
     as `markup_gettext` marks it, so Jinja folds it into the template's text: a page's
     fixed words (fifty on a list page) cost nothing when it renders. Each language has its
-    own compiled templates (`language_environment`); `_()` with parameters still runs."""
+    own compiled templates (`language_environment`); `_()` with parameters still runs, and
+    so does anything this cannot translate now (it fails when rendered, as before)."""
 
     def filter_stream(self, stream: TokenStream):
         locale = self.environment.fixed_words_locale  # type: ignore[attr-defined]
         window: list[Token] = []
+        before = None  # the token before the window
         for token in stream:
             window.append(token)
             if len(window) < 4:
                 continue
-            name, opening, text, closing = window
-            if (
-                name.test("name:_")
-                and opening.test("lparen")
-                and text.test("string")
-                and closing.test("rparen")
-            ):
-                previous = current_locale.set(locale)
-                try:
-                    translated = str(markup_gettext(text.value))
-                finally:
-                    current_locale.reset(previous)
-                line = name.lineno
-                yield Token(line, "lparen", "(")
-                yield Token(line, "string", translated)
-                yield Token(line, "pipe", "|")
-                yield Token(line, "name", "safe")
-                yield Token(line, "rparen", ")")
-                window = []
-            else:
-                yield window.pop(0)
+            translated = self._translated(window, before, locale)
+            if translated is None:
+                before = window.pop(0)
+                yield before
+                continue
+            line = window[0].lineno
+            yield Token(line, "lparen", "(")
+            yield Token(line, "string", translated)
+            yield Token(line, "pipe", "|")
+            yield Token(line, "name", "safe")
+            yield Token(line, "rparen", ")")
+            before, window = window[-1], []
         yield from window
+
+    @staticmethod
+    def _translated(window: list[Token], before: Token | None, locale: str) -> str | None:
+        name, opening, text, closing = window
+        if not (
+            name.test("name:_")
+            and opening.test("lparen")
+            and text.test("string")
+            and closing.test("rparen")
+        ) or (before is not None and before.test_any("dot", "pipe")):  # x._() is not ours
+            return None
+        previous = current_locale.set(locale)
+        try:
+            return str(markup_gettext(text.value))
+        except (KeyError, ValueError, TypeError):  # "%(n)s" with no n, a stray "%"
+            return None
+        finally:
+            current_locale.reset(previous)
 
 
 @functools.cache

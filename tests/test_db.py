@@ -52,3 +52,28 @@ async def test_raw_reads_give_the_values_piccolo_gives():
         assert [(r, {k: type(v) for k, v in r.items()}) for r in got] == [
             (r, {k: type(v) for k, v in r.items()}) for r in want
         ]
+
+
+async def test_a_read_that_runs_long_moves_off_the_event_loop(settings):
+    if settings.engine_name != "sqlite":
+        return
+    engine = db.engine()
+    engine.close()  # no pool threads yet
+    assert (await db.read("SELECT 1 AS n", []), engine._executor) == ([{"n": 1}], None)
+    many = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+    count = many + "SELECT count(*) AS n FROM n"
+    engine.READ_HERE_SECONDS = 0.0  # every read of more than a few steps is too long now
+    try:
+        assert await db.read(count, []) == [{"n": 20000}]
+    finally:
+        del engine.READ_HERE_SECONDS
+    assert engine._executor is not None  # it ran on a pool thread
+
+
+def test_sqlite_converters_give_the_values_piccolo_gives():
+    from piccolo.engine.sqlite import convert_boolean_out, convert_int_out
+
+    integers = [b"0", b"-5", b"42", b"9007199254740993", b"1.0", b"1.5"]
+    booleans = [b"0", b"1"]
+    assert [db._integer_out(v) for v in integers] == [convert_int_out(v) for v in integers]
+    assert [db._boolean_out(v) for v in booleans] == [convert_boolean_out(v) for v in booleans]

@@ -123,3 +123,16 @@ def test_words_with_parameters_are_translated_when_the_page_renders():
         assert template.render(n="<2>") == "第 &lt;2&gt; 页 · 会员"
     finally:
         i18n.current_locale.reset(token)
+
+
+def test_fixed_words_leave_what_they_cannot_translate_to_the_page_render():
+    class Words:
+        def _(self, text: str) -> str:
+            return text.upper()
+
+    template = i18n.language_environment("zh_CN").from_string(
+        '{{ words._("Members") }}|{% if broken %}{{ _("%(n)s left") }}{% endif %}'
+    )
+    assert template.render(words=Words(), broken=False) == "MEMBERS|"
+    with pytest.raises(KeyError):
+        template.render(words=Words(), broken=True)

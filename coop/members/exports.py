@@ -1,10 +1,10 @@
 """The member roster (会员花名册): its columns, header and rows, for CSV and XLSX.
 
 The database makes every cell's text (see `Column`), for CSV every line but its row
-number, and the rows come from `domain.roster` a batch at a time, so any size streams
-in flat memory and Python only joins bytes. Numbers are masked unless the export is
-a full one (federation staff, confirmed), and every export is written to the
-audit log with its row count.
+number (and full numbers, which Python decrypts), and the rows come from
+`domain.roster` a batch at a time, so any size streams in flat memory and Python only
+joins bytes. Numbers are masked unless the export is a full one (federation staff,
+confirmed), and every export is written to the audit log with its row count.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def csv_field_sql(column: Column) -> tuple[str, list[str]]:
         return "%s", [_iso_day(value)]
     if column.kind == "day":
         return "%s", [_local_day(value)]
-    if column.kind == "digits":
+    if column.kind == "digits":  # digits, X, * or a card prefix (letters): never quoted
         if db.is_sqlite():  # the tab only after a number: its precision is 0 or 1
             return "%s%.*s", [value, f"{value} <> ''", f"'{TAB}'"]
         return "%s", [f"NULLIF({value}, '') || '{TAB}'"]
@@ -268,23 +268,23 @@ class RosterExport:
 def _lines(batch: Sequence[Sequence], layout: list[str], first: int) -> bytes:
     """CSV lines from rows of parts the database made; `layout` says what goes where:
     a part ("part"), the row's number ("number"), or a full number, decrypted, kept as
-    text (any other kind)."""
+    text (any other kind). A line of one empty field is `""`, as csv.writer writes it
+    (an empty line would be skipped by readers)."""
     if layout == ["number", "part"]:  # the usual roster
         return b"".join([b"%d%s" % (n, part) for n, (part,) in enumerate(batch, first)])
-    if layout == ["part"]:
-        return b"".join([part for (part,) in batch])
     lines = []
     for n, row in enumerate(batch, first):
-        parts = iter(row)
+        parts, line = iter(row), []
         for kind in layout:
             if kind == "number":
-                lines.append(b"%d" % n)
+                line.append(b"%d" % n)
             elif kind == "part":
-                lines.append(next(parts))
+                line.append(next(parts))
             else:
                 number = next(parts)
-                lines.append(f"{number}{TAB}".encode() if number else b"")
-    return b"".join(lines)
+                line.append(f"{number}{TAB}".encode() if number else b"")
+        lines.append(b"".join(line))
+    return b"".join([b'""\r\n' if line == b"\r\n" else line for line in lines])
 
 
 def filename(extension: str) -> str:

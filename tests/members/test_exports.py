@@ -240,6 +240,8 @@ async def test_database_made_cells_match_the_column_definitions(world, tmp_path)
         ("en", everyone, exports.STANDARD, False),
         ("zh_CN", everyone, exports.STANDARD, True),
         ("en", members, ["phone", "name", "number", "welcome_pack", "card_number"], True),
+        ("zh_CN", everyone, ["card_number"], False),  # empty cells alone on their line
+        ("en", everyone, ["phone"], True),
         ("zh_CN", members, ["number"], False),
     ]
     for language, where, keys, full in cases:
