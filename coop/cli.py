@@ -217,28 +217,27 @@ def cmd_export_members(args) -> None:
         command_line_viewer(), where, keys, args.full_numbers, args.format
     )
 
-    timing = {}
-
-    async def run() -> int:
+    async def run() -> tuple[int, float]:
         await db.start(settings)
-        timing["started"] = time.perf_counter()
+        started = time.perf_counter()  # the export itself, without start-up
         try:
             await domain.check_roster(export.viewer, where, full_numbers=args.full_numbers)
             if args.format == "xlsx":
                 title = translate(Msg("Member roster"))
-                return await xlsx_file(title, exports.header(keys), export.rows(), args.out)
-            with open(args.out, "wb") as out:
-                async for chunk in export.chunks():
-                    out.write(chunk)
-            return export.count
+                count = await xlsx_file(title, exports.header(keys), export.rows(), args.out)
+            else:
+                with open(args.out, "wb") as out:
+                    async for chunk in export.chunks():
+                        out.write(chunk)
+                count = export.count
+            return count, time.perf_counter() - started
         finally:
             await db.stop(settings)
 
     try:
-        count = asyncio.run(run())
+        count, seconds = asyncio.run(run())
     except ValidationError as error:
         sys.exit("; ".join(f"{k}: {_say(m)}" for k, m in error.errors.items()))
-    seconds = time.perf_counter() - timing["started"]  # the export itself, without start-up
     print(f"{count} members written to {args.out} in {seconds:.2f} s.")
 
 

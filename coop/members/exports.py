@@ -113,61 +113,53 @@ def _csv_field(text: str) -> str:
     return csv_row([safe_text(text)])[:-2]
 
 
-def cell_sql(column: Column, full_numbers: bool) -> str:
-    """The SQL that makes the column's cell (for XLSX: plain text) from the roster row `r`,
-    in the current language. Full numbers are decrypted by `domain.roster`; the row
-    number is counted in Python (a window function costs the database more than all the
-    other cells)."""
+def _shown_sql(column: Column, label=str) -> str:
+    """SQL: what the column shows of the roster row `r`, NULL when nothing: a choice's or
+    "Yes"'s name in the current language (written by `label`), a date's ISO day, or the
+    stored text."""
     value = f'r."{column.field}"'
-    if column.kind == "number":
-        return "NULL"
-    if column.kind == "text":
-        return f"COALESCE({value}, '')"
     if column.kind == "choice":
         names = " ".join(
-            f"WHEN {_literal(key)} THEN {_literal(translate(name))}"
+            f"WHEN {_literal(key)} THEN {_literal(label(translate(name)))}"
             for key, name in (column.choices or {}).items()
         )
-        return f"CASE {value} {names} ELSE '' END"
+        return f"CASE {value} {names} END"
     if column.kind == "yes":
-        return f"CASE WHEN {value} THEN {_literal(translate(Msg('Yes')))} ELSE '' END"
+        return f"CASE WHEN {value} THEN {_literal(label(translate(Msg('Yes'))))} END"
     if column.kind == "date":
-        return f"COALESCE({_iso_day(value)}, '')"
+        return _iso_day(value)
     if column.kind == "day":
-        return f"COALESCE({_local_day(value)}, '')"
-    if column.kind == "digits":
-        if full_numbers and column.secret:
-            return f'r."{column.secret}"'
-        return f"COALESCE({value}, '')"
+        return _local_day(value)
+    if column.kind in ("text", "digits"):
+        return value
     raise ValueError(f"unknown column kind {column.kind!r}")
+
+
+def cell_sql(column: Column, full_numbers: bool) -> str:
+    """The SQL that makes the column's cell (for XLSX: plain text) from the roster row `r`.
+    Full numbers are decrypted by `domain.roster`; the row number is counted in Python (a
+    window function costs the database more than all the other cells)."""
+    if column.kind == "number":
+        return "NULL"
+    if full_numbers and column.secret:
+        return f'r."{column.secret}"'
+    return f"COALESCE({_shown_sql(column)}, '')"
 
 
 def csv_field_sql(column: Column) -> tuple[str, list[str]]:
     """The column's CSV field, as `spreadsheets.csv_chunks` writes any other cell
     (formula-neutralised, quoted where needed, numbers as text): a piece of a printf
     template and the SQL of its arguments. printf prints NULL as nothing."""
-    value = f'r."{column.field}"'
+    value = _shown_sql(column, _csv_field)
     if column.kind == "text":
         safe = f"CASE WHEN {_starts_risky(value)} THEN '''' || {value} ELSE {value} END"
         quoted = f"""'"' || replace({safe}, '"', '""') || '"'"""
         return "%s", [f"CASE WHEN {_needs_quotes(value)} THEN {quoted} ELSE {safe} END"]
-    if column.kind == "choice":
-        names = " ".join(
-            f"WHEN {_literal(key)} THEN {_literal(_csv_field(translate(name)))}"
-            for key, name in (column.choices or {}).items()
-        )
-        return "%s", [f"CASE {value} {names} END"]
-    if column.kind == "yes":
-        return "%s", [f"CASE WHEN {value} THEN {_literal(_csv_field(translate(Msg('Yes'))))} END"]
-    if column.kind == "date":
-        return "%s", [_iso_day(value)]
-    if column.kind == "day":
-        return "%s", [_local_day(value)]
     if column.kind == "digits":  # digits, X, * or a card prefix (letters): never quoted
         if db.is_sqlite():  # the tab only after a number: its precision is 0 or 1
             return "%s%.*s", [value, f"{value} <> ''", f"'{TAB}'"]
         return "%s", [f"NULLIF({value}, '') || '{TAB}'"]
-    raise ValueError(f"unknown column kind {column.kind!r}")
+    return "%s", [value]
 
 
 def _csv_line(fields: list[tuple[str, list[str]]], separators: list[str], after: str = "") -> str:
