@@ -49,7 +49,7 @@ from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
 from coop.trainings.controllers import PublicRegistrationController, TrainingController
 from coop.validation import Forbidden, Msg, NotFound
-from coop.web import flash, page, parsed_form, redirect, stash_form, take_flashes
+from coop.web import flash, page, parsed_form, redirect, refuse, stash_form, take_flashes
 
 log = logging.getLogger("coop")
 
@@ -119,7 +119,7 @@ def csrf_recovery(app):
                 raise
             request = Request(scope)
             stash_form(request, parsed_form(request))
-            flash(request, Msg("This form had expired. Check it and send it again."))
+            refuse(request, Msg("This form had expired. Check it and send it again."))
             response = redirect(request, request.url.path)
             await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 

@@ -8,12 +8,15 @@ from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState as ConnectionState
+from markupsafe import escape
 
+from coop.i18n import translate
 from coop.validation import Msg, ValidationError
 
 STASHED_FORM = "stashed_form"
 # Never carried through a stashed form: secrets, and the token of the old form.
 UNSTASHED_FIELDS = {"_csrf_token", "password", "password_confirm"}
+REFUSED = "coop.refused"  # in a request's state: why its action was refused
 
 
 def is_htmx(request: Request) -> bool:
@@ -37,8 +40,18 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def redirect(request: Request, url: str) -> Response:
     """303 after a plain POST; HX-Redirect after an htmx one, so htmx loads the whole page;
-    Coop-Location to static/field.js, which follows it itself (the flash waits for that page)."""
+    Coop-Location to static/field.js, which follows it itself (the flash waits for that page),
+    with 409 and the reason when the action was refused (`refuse`), so its outbox says so."""
     if request.headers.get("coop-outbox"):
+        refused = request.scope.get("state", {}).get(REFUSED)
+        if refused is not None:
+            reason = f'<main><p role="alert">{escape(translate(refused))}</p></main>'
+            return Response(
+                content=reason,
+                status_code=409,
+                headers={"Coop-Location": url},
+                media_type="text/html",
+            )
         return Response(
             content="", status_code=200, headers={"Coop-Location": url}, media_type="text/html"
         )
@@ -60,9 +73,18 @@ def flash(request: Request, message: Msg) -> None:
     request.session.setdefault("flash", []).append([message.text, message.params])
 
 
+def refuse(request: Request, message: Msg) -> None:
+    """A refused action, answered by `redirect`: its reason as a flash on the next page, or
+    to static/field.js (which sends the outbox) in the answer itself."""
+    if request.headers.get("coop-outbox"):
+        request.scope.setdefault("state", {})[REFUSED] = message
+    else:
+        flash(request, message)
+
+
 def flash_refusal(request: Request, error: ValidationError) -> None:
-    """A refused action on a page without a form: its first reason, as a flash."""
-    flash(request, next(iter(error.errors.values())))
+    """A refused action on a page without a form: its first reason (see `refuse`)."""
+    refuse(request, next(iter(error.errors.values())))
 
 
 def take_flashes(request: Request) -> list[Msg]:

@@ -63,10 +63,16 @@
     return location.pathname + "|" + (form.getAttribute("action") || "");
   }
 
+  // What was typed: not the hidden fields, which the server sets (token, form key, versions)
+  // and which a newer page must keep.
   function fields(form) {
     var values = [];
-    new FormData(form).forEach(function (value, name) {
-      if (name !== "_csrf_token" && typeof value === "string") values.push([name, value]);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "file" || el.disabled) return;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+      if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.selectedOptions, function (o) { values.push([el.name, o.value]); });
+      } else if (el.type !== "submit" && el.type !== "button") values.push([el.name, el.value]);
     });
     return values;
   }
@@ -75,7 +81,7 @@
     var byName = {};
     values.forEach(function (pair) { (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]); });
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || !(el.name in byName) || el.name === "_csrf_token") return;
+      if (!el.name || !(el.name in byName) || el.type === "hidden") return;
       var given = byName[el.name];
       if (el.type === "checkbox" || el.type === "radio") el.checked = given.indexOf(el.value) >= 0;
       else if (el.tagName === "SELECT" && el.multiple) {
@@ -112,6 +118,7 @@
     };
     form.addEventListener("input", save);
     form.addEventListener("change", save);
+    form.addEventListener("submit", function () { clearTimeout(timer); }, true);
     // A form the server sent back with errors already shows what was typed.
     var returned = form.querySelector("[aria-invalid=true], .error, .alert");
     return store("drafts", "readonly", function (s) { return s.get(key); }).then(function (draft) {

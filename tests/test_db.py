@@ -77,3 +77,17 @@ def test_sqlite_converters_give_the_values_piccolo_gives():
     booleans = [b"0", b"1"]
     assert [db._integer_out(v) for v in integers] == [convert_int_out(v) for v in integers]
     assert [db._boolean_out(v) for v in booleans] == [convert_boolean_out(v) for v in booleans]
+
+
+async def test_the_same_form_sent_twice_at_once_creates_one_record():
+    from coop.accounts import idempotency
+
+    async def create() -> int:
+        await asyncio.sleep(0.05)  # the second send arrives while the first is writing
+        rows = await Union.insert(Union(name="巴南区总工会", level="district")).returning(Union.id)
+        return rows[0]["id"]
+
+    form = {"name": "巴南区总工会", "_csrf_token": "a"}
+    sends = [idempotency.created_once("key-1", None, form, create) for _ in range(2)]
+    first, second = await asyncio.gather(*sends)
+    assert (first == second, await Union.count()) == (True, 1)

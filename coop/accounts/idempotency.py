@@ -92,7 +92,18 @@ async def created_once(
     payload = {k: v for k, v in form.items() if k != "_csrf_token"}
     if done := await stored_result(scoped, user_id, payload):
         return done["id"]
-    async with db.transaction():
-        record_id = await create()
-        await store_result(scoped, user_id, payload, {"id": record_id})
+    try:
+        async with db.transaction():
+            if done := await stored_result(scoped, user_id, payload):
+                return done["id"]  # the same form landed while this one waited (SQLite)
+            record_id = await create()
+            await store_result(scoped, user_id, payload, {"id": record_id})
+    except Exception as error:
+        # The same form landed meanwhile in a transaction this one could not see
+        # (PostgreSQL): its key is taken, and its record is the answer.
+        if "unique" not in str(error).lower():
+            raise
+        if done := await stored_result(scoped, user_id, payload):
+            return done["id"]
+        raise
     return record_id

@@ -28,6 +28,7 @@ from coop.web import (
     is_htmx,
     page,
     redirect,
+    refuse,
     safe_next,
 )
 
@@ -590,7 +591,7 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
             next=data.get("next", ""),
         )
     if error:
-        flash(request, error)
+        refuse(request, error)
     return redirect(request, safe_next(data.get("next"), f"/members/{member_id}"))
 
 

@@ -129,10 +129,14 @@ def test_draft_restored_after_reload_and_discarded_on_request(page: Page):
     sign_in(page, "demo-village", "demo-pass")
     _fill(page, person)
     page.wait_for_timeout(600)  # drafts are saved 300 ms after the last keystroke
+    old_key = page.locator("input[name=submission_key]").input_value()
     page.reload()
     expect(page.locator(".draft-note")).to_contain_text("已恢复草稿")
     expect(page.locator("#name")).to_have_value(person["name"])
     expect(page.locator("#resident_id")).to_have_value(person["resident_id"])
+    # the new page's own form key stays: an old one would make this a resend of another form
+    new_key = page.locator("input[name=submission_key]").input_value()
+    assert (new_key != old_key, bool(new_key)) == (True, True)
     page.locator(".draft-note").get_by_role("button", name="放弃").click()
     expect(page.locator(".draft-note")).to_have_count(0)
     expect(page.locator("#name")).to_have_value("")

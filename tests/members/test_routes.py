@@ -233,3 +233,19 @@ async def test_outbox_resend_gets_the_first_answer_and_the_flash_waits_for_that_
     assert "已保存为申请人。" in shown.text
     changed = await client.post("/members/enroll", data={**payload, "name": "王五"}, headers=outbox)
     assert changed.status_code == 422 and await Member.count() == 1
+
+
+async def test_outbox_hears_a_refusal_with_its_reason_and_no_flash_is_left(client, world):
+    tree, who = world
+    await sign_in(client, "village")
+    applicant = await make_member(who["village"], tree, "张三")  # no welcome pack before approval
+    page = await client.get(f"/members/{applicant}")
+    outbox = {"Coop-Outbox": "1"}
+    data = {"_csrf_token": csrf_token(page)}
+    refused = await client.post(f"/members/{applicant}/welcome-pack", data=data, headers=outbox)
+    assert (refused.status_code, refused.headers["coop-location"]) == (409, f"/members/{applicant}")
+    assert refused.text == '<main><p role="alert">批准入会后才能领取入会大礼包。</p></main>'
+    later = await client.get(f"/members/{applicant}")  # the outbox said it; no flash waits
+    assert (later.status_code, 'class="flash"' in later.text) == (200, False)
+    shown = await client.post(f"/members/{applicant}/welcome-pack", data=data)  # no outbox
+    assert '<p class="flash" role="status">批准入会后才能领取入会大礼包。</p>' in shown.text
