@@ -18,15 +18,11 @@ def _choice(errors: dict[str, Msg], name: str, value: str | None, allowed) -> st
     return value
 
 
-def _optional_id(value: str | None) -> int | None:
-    return whole_number(value)
-
-
 def _profile(errors: dict[str, Msg], data: Mapping) -> dict:
     """The fields the enrollment and edit forms share."""
     return dict(
         is_backbone=data.get("is_backbone") == "1",
-        recruited_by_id=_optional_id(data.get("recruited_by_id")),
+        recruited_by_id=whole_number(data.get("recruited_by_id")),
         ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
         education=_choice(errors, "education", data.get("education"), EDUCATION),
         household_type=_choice(
@@ -81,8 +77,8 @@ def member_filter(params: Mapping) -> MemberFilter:
     post = params.get("worker_post") or ""
     return MemberFilter(
         q=(params.get("q") or "").strip()[:40],
-        cooperative_id=_optional_id(params.get("cooperative_id")),
-        village_id=_optional_id(params.get("village_id")),
+        cooperative_id=whole_number(params.get("cooperative_id")),
+        village_id=whole_number(params.get("village_id")),
         status=status if status in STATUSES else "",
         backbone=params.get("backbone") == "1",
         first_batch=params.get("first_batch") == "1",

@@ -296,8 +296,19 @@ def _place_label(name: str) -> str:
     return re.sub(r"[\s\"'“”‘’「」『』]", "", text).removesuffix("村")
 
 
-def _choice_labels(names: dict[str, Msg], suffix: str = "") -> dict[str, str]:
+# The fields given by a fixed list: the list, and what a cell may add to a name (汉族 for 汉).
+CHOICES = {
+    "ethnicity": (ETHNICITIES, "族"),
+    "education": (EDUCATION, ""),
+    "household_type": (HOUSEHOLD_TYPES, ""),
+    "worker_post": (POSTS, ""),
+}
+
+
+@functools.cache
+def _choice_labels(field_name: str) -> dict[str, str]:
     """Label -> stored key, for a fixed list, from its names in every language."""
+    names, suffix = CHOICES[field_name]
     labels = {}
     for key, message in names.items():
         for locale in LOCALES:
@@ -317,8 +328,8 @@ class _Places:
 
     @classmethod
     async def of(cls, viewer: Viewer) -> _Places:
-        cooperatives = await orgs.cooperatives(viewer.scope)
-        villages = await orgs.villages(viewer.scope)
+        found = await orgs.places(viewer.scope, viewer.generation)
+        cooperatives, villages = found["cooperatives"], found["villages"]
         federations = list({c["federation"] for c in cooperatives}) or [-1]
         parents = await Union.select(Union.id, Union.parent).where(Union.id.is_in(federations))
         return cls(
@@ -336,12 +347,6 @@ class _RowChecker:
         self.defaults = defaults
         self.places = places
         self.seen: dict[str, int] = {}
-        self.choices = {
-            "ethnicity": _choice_labels(ETHNICITIES, "族"),
-            "education": _choice_labels(EDUCATION),
-            "household_type": _choice_labels(HOUSEHOLD_TYPES),
-            "worker_post": _choice_labels(POSTS),
-        }
 
     def check(self, line: int, cells: list[str]):
         """A PreviewRow, and for a usable row the enrollment input it makes."""
@@ -378,9 +383,9 @@ class _RowChecker:
         if backbone not in YES | NO:
             errors["backbone"] = Msg("Write 是 or 否.")
         profile = {}
-        for field_name, labels in self.choices.items():
+        for field_name, (_, suffix) in CHOICES.items():
             text = cell(field_name)
-            key = labels.get(_label(text).removesuffix("族" if field_name == "ethnicity" else ""))
+            key = _choice_labels(field_name).get(_label(text).removesuffix(suffix))
             if text and key is None:
                 errors[field_name] = Msg("“{value}” is not one of the choices.", value=text)
             profile[field_name] = key or ""
