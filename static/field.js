@@ -94,7 +94,7 @@
     var note = document.createElement("p");
     note.className = "draft-note";
     note.setAttribute("role", "status");
-    var time = new Date(draft.saved).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var time = new Date(draft.saved).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
     note.textContent = say(text.restored, time) + " ";
     var discard = document.createElement("button");
     discard.type = "button";
