@@ -24,10 +24,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from coop import db, generation, i18n, privacy
+from coop import api, db, generation, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.domain import dummy_hash
-from coop.accounts.ratelimit import RateLimited, forget_expired
+from coop.accounts.guards import viewer_from_session
+from coop.accounts.ratelimit import forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.assets import asset_url, static_file
 from coop.contests.api import ContestApiController
@@ -37,7 +38,6 @@ from coop.contests.controllers import (
     PublicResultsController,
 )
 from coop.home.controllers import HomeController, healthz
-from coop.i18n import translate
 from coop.members import imports
 from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
@@ -48,7 +48,7 @@ from coop.reports.controllers import ReportController
 from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
 from coop.trainings.controllers import PublicRegistrationController, TrainingController
-from coop.validation import Forbidden, Msg, NotFound
+from coop.validation import Forbidden, Msg, NotFound, RateLimited, ValidationError
 from coop.web import flash, page, parsed_form, redirect, refuse, stash_form, take_flashes
 
 log = logging.getLogger("coop")
@@ -165,8 +165,6 @@ def rate_limited(request: Request, error: RateLimited) -> Response:
     message = Msg(
         "Too many requests from your network. Try again in {n} seconds.", n=error.retry_after
     )
-    if request.url.path.startswith("/api/"):
-        return Response({"detail": translate(message)}, status_code=429, headers=headers)
     return Template(
         template_name="error.html",
         context={"message": message},
@@ -179,6 +177,17 @@ def rate_limited(request: Request, error: RateLimited) -> Response:
 def server_error(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return error_page(request, 500, Msg("Something went wrong on our side. Please try again."))
+
+
+def _api_or(page_handler):
+    """The JSON API answers every error as a problem (coop.api); pages with a page."""
+
+    def handler(request: Request, error: Exception) -> Response:
+        if api.is_api(request):
+            return api.problem_for(request, error)
+        return page_handler(request, error)
+
+    return handler
 
 
 class LanguageTemplates(JinjaTemplateEngine):
@@ -260,13 +269,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(instance=LanguageTemplates.from_environment(env)),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={
-            NotFound: not_found,
-            RateLimited: rate_limited,
-            Forbidden: forbidden,
-            NotAuthorizedException: not_signed_in,
-            PermissionDeniedException: forbidden,
-            HTTPException: http_error,
-            Exception: server_error,
+            error: _api_or(handler)
+            for error, handler in {
+                NotFound: not_found,
+                RateLimited: rate_limited,
+                Forbidden: forbidden,
+                NotAuthorizedException: not_signed_in,
+                PermissionDeniedException: forbidden,
+                ValidationError: server_error,  # pages handle their own; one that escapes is a bug
+                HTTPException: http_error,
+                Exception: server_error,
+            }.items()
         },
         on_startup=[startup],
         on_shutdown=[shutdown],
@@ -276,6 +289,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/api/v1/schema",
             render_plugins=[JsonRenderPlugin()],  # no viewer: it would load scripts from a CDN
         ),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "load_viewer": viewer_from_session}),
         debug=settings.debug,
     )

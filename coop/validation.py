@@ -31,6 +31,14 @@ class Forbidden(Exception):
     """The user may see the record but not do this to it."""
 
 
+class RateLimited(Exception):
+    """Too many requests from one client: try again in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class ValidationError(Exception):
     def __init__(self, errors: dict[str, Msg]):
         super().__init__(", ".join(errors))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from litestar import Request, Response
@@ -17,6 +18,11 @@ STASHED_FORM = "stashed_form"
 # Never carried through a stashed form: secrets, and the token of the old form.
 UNSTASHED_FIELDS = {"_csrf_token", "password", "password_confirm"}
 REFUSED = "coop.refused"  # in a request's state: why its action was refused
+
+
+def new_form_key() -> str:
+    """A form's one-time key: a retried submission takes effect once (accounts.idempotency)."""
+    return secrets.token_urlsafe(18)
 
 
 def is_htmx(request: Request) -> bool:
@@ -154,9 +160,7 @@ def invalid(template: str, data: FormMultiDict, error: ValidationError, **contex
     """The form again, with what was typed and a message next to each bad field.
 
     A form key already used for other content is replaced, so the corrected form can go."""
-    from coop.accounts.idempotency import new_key
-
     form = FormState.from_multidict(data, error.errors)
     if "submission_key" in error.errors:
-        form.values["submission_key"] = new_key()
+        form.values["submission_key"] = new_form_key()
     return page(template, status_code=422, form=form, **context)

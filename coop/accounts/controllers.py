@@ -6,10 +6,10 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
+from coop.access import Viewer
 from coop.accounts import domain, forms
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import admin_only, load_viewer, provide_viewer
 from coop.accounts.store import rotate_session
+from coop.guards import admin_only, load_viewer, provide_viewer
 from coop.i18n import LOCALES, translate
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union

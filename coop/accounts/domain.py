@@ -11,13 +11,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from coop import db, generation
+from coop.access import ADMINS, Role, Viewer, require
 from coop.accounts.tables import StoredValue, User, UserScope
 from coop.audit import domain as audit
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Cooperative, Union, Village
-from coop.validation import Forbidden, Msg, NotFound, ValidationError
+from coop.validation import Msg, NotFound, ValidationError
 
-Role = User.Role
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 200
 MAX_FAILURES = 5
@@ -36,29 +36,6 @@ hasher = PasswordHasher()
 def dummy_hash() -> str:
     """Verifying against this when the username is unknown keeps response times alike."""
     return hasher.hash("not a password")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The signed-in user, with the scope every query is limited to."""
-
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    locale: str
-    scope: orgs.Scope
-    # The access generation this was read under (coop.generation), for the caches keyed
-    # by it; None: not cached.
-    generation: bytes | None = field(default=None, compare=False)
-
-    @property
-    def actor(self) -> audit.Actor:
-        return audit.Actor(self.id, self.username)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.union_admin
 
 
 @dataclass
@@ -212,13 +189,8 @@ async def set_locale(user_id: int, locale: str) -> None:
 # --- managing accounts (union admins) --------------------------------------------
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden
-
-
 async def list_users(viewer: Viewer) -> list[dict]:
-    _require_admin(viewer)
+    require(viewer, ADMINS)
     users = (
         await User.select(User.all_columns(exclude=[User.password_hash]))
         .order_by(User.username)
@@ -240,7 +212,7 @@ async def list_users(viewer: Viewer) -> list[dict]:
 
 
 async def get_user(viewer: Viewer, user_id: int) -> dict:
-    _require_admin(viewer)
+    require(viewer, ADMINS)
     user = (
         await User.select(User.all_columns(exclude=[User.password_hash]))
         .where(User.id == user_id)
@@ -291,7 +263,7 @@ async def _check_scope(errors: dict[str, Msg], data: UserInput) -> list[UserScop
 
 async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None) -> int:
     """Create a user (with a password) or change one's name, role and scope."""
-    _require_admin(viewer)
+    require(viewer, ADMINS)
     errors: dict[str, Msg] = {}
     if not USERNAME_PATTERN.match(data.username):
         errors["username"] = Msg(
@@ -352,7 +324,7 @@ async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None)
 
 
 async def set_active(viewer: Viewer, user_id: int, active: bool) -> None:
-    _require_admin(viewer)
+    require(viewer, ADMINS)
     await get_user(viewer, user_id)
     if user_id == viewer.id and not active:
         raise ValidationError({"is_active": Msg("You cannot deactivate your own account.")})
@@ -363,7 +335,7 @@ async def set_active(viewer: Viewer, user_id: int, active: bool) -> None:
 
 
 async def reset_password(viewer: Viewer, user_id: int, password: str) -> None:
-    _require_admin(viewer)
+    require(viewer, ADMINS)
     errors: dict[str, Msg] = {}
     check_password(errors, password)
     if errors:

@@ -1,61 +1,24 @@
-"""Who may reach a route. Scope (which records) is enforced in the domain queries."""
+"""The accounts side of route guards: the user behind a session or a bearer token, and the
+public pages' rate limit. The guards every controller uses are in coop.guards."""
 
 from __future__ import annotations
 
-from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 
+from coop.access import Viewer
 from coop.accounts import ratelimit
-from coop.accounts.domain import Role, Viewer, viewer_for, viewer_for_token
+from coop.accounts.domain import viewer_for, viewer_for_token
 from coop.accounts.ratelimit import client_address
 from coop.accounts.store import GENERATION
-from coop.web import stash_form
 
 
-async def load_viewer(connection: ASGIConnection) -> Viewer | None:
-    """The signed-in user, loaded once per request."""
-    state = connection.scope.setdefault("state", {})
-    if "viewer" not in state:
-        user_id = connection.session.get("user_id") if "session" in connection.scope else None
-        seen = state.get(GENERATION)  # read with the session, for the viewer cache
-        state["viewer"] = await viewer_for(user_id, seen) if isinstance(user_id, int) else None
-    return state["viewer"]
-
-
-async def _require_viewer(connection: ASGIConnection) -> Viewer:
-    viewer = await load_viewer(connection)
-    if viewer is None:
-        if connection.scope.get("method") == "POST":
-            # The session ran out mid-form: keep what was typed for after sign-in.
-            request = Request(connection.scope, connection.receive)
-            stash_form(request, await request.form())
-        raise NotAuthorizedException
-    return viewer
-
-
-async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    await _require_viewer(connection)
-
-
-def role_in(*roles: Role):
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        viewer = await _require_viewer(connection)
-        if viewer.role not in roles:
-            raise PermissionDeniedException
-
-    return guard
-
-
-admin_only = role_in(Role.union_admin)
-organizers = role_in(Role.union_admin, Role.federation_organizer, Role.village_organizer)
-
-
-async def provide_viewer(request: Request) -> Viewer:
-    viewer = await load_viewer(request)
-    assert viewer is not None, "route needs the signed_in guard"
-    return viewer
+async def viewer_from_session(connection: ASGIConnection) -> Viewer | None:
+    """The user signed in on this session, or None (`app.state.load_viewer`)."""
+    user_id = connection.session.get("user_id") if "session" in connection.scope else None
+    seen = connection.scope.get("state", {}).get(GENERATION)  # read with the session
+    return await viewer_for(user_id, seen) if isinstance(user_id, int) else None
 
 
 async def api_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from coop import db, privacy
+from coop.access import is_unique_violation
 from coop.accounts.tables import IdempotencyRecord
 from coop.validation import Msg, ValidationError
 
@@ -33,10 +34,6 @@ class KeyReused(ValidationError):
                 )
             }
         )
-
-
-def new_key() -> str:
-    return secrets.token_urlsafe(18)
 
 
 def new_signed_key() -> str:
@@ -101,7 +98,7 @@ async def created_once(
     except Exception as error:
         # The same form landed meanwhile in a transaction this one could not see
         # (PostgreSQL): its key is taken, and its record is the answer.
-        if "unique" not in str(error).lower():
+        if not is_unique_violation(error):
             raise
         if done := await stored_result(scoped, user_id, payload):
             return done["id"]

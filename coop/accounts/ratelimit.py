@@ -8,12 +8,7 @@ import ipaddress
 
 from coop import db
 from coop.accounts.tables import RateCount
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(f"retry after {retry_after} s")
-        self.retry_after = retry_after
+from coop.validation import RateLimited
 
 
 def client_address(peer: str, forwarded_for: str, trusted_proxies: frozenset[str]) -> str:

@@ -1,5 +1,3 @@
-from enum import StrEnum
-
 from piccolo.columns import (
     Boolean,
     Bytea,
@@ -13,15 +11,12 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from coop.access import Role
 from coop.orgs.tables import Cooperative, Union, Village
 
 
 class User(Table, tablename="app_user", help_text="A person who signs in."):
-    class Role(StrEnum):
-        union_admin = "union_admin"
-        federation_organizer = "federation_organizer"
-        village_organizer = "village_organizer"
-        judge = "judge"
+    Role = Role
 
     username = Varchar(length=50, unique=True)
     display_name = Varchar(length=100)

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from coop.access import Actor
 from coop.audit.tables import AuditEntry
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a signed-in user, or a name for anonymous events (sign-in failures)."""
-
-    id: int | None
-    name: str
 
 
 async def record(

@@ -9,12 +9,12 @@ from litestar import Controller, get, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import api_token, provide_viewer, public_rate_limit
+from coop.access import Viewer
+from coop.accounts.guards import api_token, public_rate_limit
 from coop.contests import domain
 from coop.contests.tables import Contest
 from coop.forms import whole_number
-from coop.trainings.api import JSON_ERRORS
+from coop.guards import provide_viewer
 from coop.validation import Msg, NotFound, ValidationError
 
 
@@ -57,7 +57,6 @@ class ContestApiController(Controller):
     path = "/api/v1/contests"
     tags = ["contests"]
     dependencies = {"viewer": Provide(provide_viewer)}
-    exception_handlers = JSON_ERRORS
 
     @get("/", guards=[api_token], summary="Contests in scope, or on the judge's panels")
     async def list_contests(self, viewer: NamedDependency[Viewer]) -> list[ContestOut]:

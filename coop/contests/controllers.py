@@ -6,12 +6,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
+from coop.access import MANAGERS, Viewer, require
 from coop.accounts import idempotency
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import organizers, provide_viewer, public_rate_limit, signed_in
+from coop.accounts.guards import public_rate_limit
 from coop.contests import domain, forms
 from coop.contests.tables import Contest, Criterion
 from coop.forms import as_local_input, id_list, whole_number
+from coop.guards import organizers, provide_viewer, signed_in
 from coop.i18n import translate
 from coop.members import domain as members
 from coop.orgs import domain as orgs
@@ -24,6 +25,7 @@ from coop.web import (
     form_or_stash,
     invalid,
     is_htmx,
+    new_form_key,
     page,
     redirect,
 )
@@ -77,19 +79,19 @@ class ContestController(Controller):
         return page(
             "contests/index.html",
             contests=await domain.contests(viewer),
-            can_manage=viewer.role in domain.MANAGERS,
+            can_manage=viewer.can_approve,
             **NAMES,
         )
 
     @get("/new")
     async def new(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
-        domain.require_manager(viewer)
+        require(viewer, MANAGERS)
         unions = await orgs.running_unions(viewer.scope)
         initial = {
             "award_tiers": "一等奖 1\n二等奖 2\n三等奖 3\n优秀奖",
             "ties_go_up": "1",
             "union_id": unions[0]["id"] if len(unions) == 1 else "",
-            "submission_key": idempotency.new_key(),
+            "submission_key": new_form_key(),
         }
         return page(
             "contests/form.html",
@@ -109,7 +111,7 @@ class ContestController(Controller):
                 lambda: domain.save_contest(viewer, forms.contest(data)),
             )
         except ValidationError as error:
-            domain.require_manager(viewer)
+            require(viewer, MANAGERS)
             unions = await orgs.running_unions(viewer.scope)
             return invalid("contests/form.html", data, error, unions=unions, contest=None)
         flash(request, Msg("Saved. Now set the marking scheme and the judges."))
@@ -175,7 +177,7 @@ class ContestController(Controller):
     async def scheme(
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
-        initial = {"kind": "judged", "submission_key": idempotency.new_key()}
+        initial = {"kind": "judged", "submission_key": new_form_key()}
         return await _scheme_page(viewer, contest_id, await form_or_stash(request, initial))
 
     @post("/{contest_id:int}/criteria")
@@ -194,7 +196,7 @@ class ContestController(Controller):
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             if "submission_key" in error.errors:  # sent before with other content
-                form.values["submission_key"] = idempotency.new_key()
+                form.values["submission_key"] = new_form_key()
             return await _scheme_page(viewer, contest_id, form, status_code=422)
         return redirect(request, f"/contests/{contest_id}/scheme")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from coop import db
-from coop.accounts.domain import Role, Viewer
+from coop.access import MANAGERS, ORGANIZERS, Role, Viewer, actor_id, require
 from coop.accounts.tables import User
 from coop.audit import domain as audit
 from coop.contests import scoring
@@ -35,8 +35,6 @@ from coop.validation import Forbidden, Msg, NotFound, ValidationError
 
 Status = Contest.Status
 Kind = Criterion.Kind
-MANAGERS = (Role.union_admin, Role.federation_organizer)
-ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
 ORDER = [s.value for s in Status]
 TEAM_MIN, TEAM_MAX = 2, 5
 WEIGHTS_TOTAL = Decimal(100)
@@ -108,20 +106,6 @@ def parse_score(errors: dict[str, Msg], name: str, text: str, maximum: Decimal) 
     return None
 
 
-def _require(viewer: Viewer, roles: tuple[Role, ...]) -> None:
-    if viewer.role not in roles:
-        raise Forbidden
-
-
-def require_manager(viewer: Viewer) -> None:
-    """Setting contests up is for federation staff."""
-    _require(viewer, MANAGERS)
-
-
-def _actor_id(viewer: Viewer) -> int | None:
-    return viewer.id or None
-
-
 # --- reading -----------------------------------------------------------------------
 
 CONTEST_COLUMNS = (Contest.all_columns(), Contest.union.name.as_alias("union_name"))
@@ -135,7 +119,7 @@ async def panel_contests(viewer: Viewer) -> list[int]:
 async def contests(viewer: Viewer) -> list[dict]:
     """Contests in the organizer's scope, or on the judge's panels; newest first."""
     query = Contest.select(*CONTEST_COLUMNS).order_by(Contest.id, ascending=False)
-    if viewer.role in ORGANIZERS:
+    if viewer.is_organizer:
         unions = await orgs.event_unions(viewer.scope)
         if unions is not None:
             query = query.where(Contest.union.is_in(list(unions) or [-1]))
@@ -150,10 +134,10 @@ async def get_contest(viewer: Viewer, contest_id: int) -> dict:
         raise NotFound
     contest["on_panel"] = contest_id in await panel_contests(viewer)
     if not contest["on_panel"]:
-        unions = await orgs.event_unions(viewer.scope) if viewer.role in ORGANIZERS else set()
+        unions = await orgs.event_unions(viewer.scope) if viewer.is_organizer else set()
         if unions is not None and contest["union"] not in unions:
             raise NotFound
-    contest["can_manage"] = viewer.role in MANAGERS and orgs.runs(viewer.scope, contest["union"])
+    contest["can_manage"] = viewer.can_approve and orgs.runs(viewer.scope, contest["union"])
     contest["tiers"] = [tuple(t) for t in json.loads(contest["award_tiers"])]
     contest["tie_break_ids"] = json.loads(contest["tie_breaks"])
     return contest
@@ -262,7 +246,7 @@ def _check_contest(errors: dict[str, Msg], data: ContestInput) -> None:
 
 
 async def save_contest(viewer: Viewer, data: ContestInput, contest_id: int | None = None) -> int:
-    _require(viewer, MANAGERS)
+    require(viewer, MANAGERS)
     errors: dict[str, Msg] = {}
     if data.union_id not in {u["id"] for u in await orgs.running_unions(viewer.scope)}:
         errors["union_id"] = Msg("Choose a union from the list.")
@@ -398,7 +382,7 @@ async def set_tie_breaks(viewer: Viewer, contest_id: int, criterion_ids: list[in
 
 async def judge_candidates(viewer: Viewer) -> list[dict]:
     """Users who may sit on a panel: judges; for a union admin, anyone active too."""
-    _require(viewer, MANAGERS)
+    require(viewer, MANAGERS)
     query = User.select(User.id, User.display_name, User.username, User.role).where(
         User.is_active.eq(True)
     )
@@ -494,7 +478,7 @@ def _in_window(opens: dt.datetime | None, closes: dt.datetime | None) -> bool:
 
 async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
     """Enter a member (or a team); one entry per member per contest."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     contest = await get_contest(viewer, contest_id)
     errors: dict[str, Msg] = {}
     if contest["status"] != Status.entries_open.value or not _in_window(
@@ -562,7 +546,7 @@ async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
                     products=data.products,
                     link=data.link,
                     notes=data.notes,
-                    created_by=_actor_id(viewer),
+                    created_by=actor_id(viewer),
                 )
             )
             .returning(Entry.id)
@@ -614,7 +598,7 @@ async def record_figure(
                 entry=entry_id,
                 criterion=criterion_id,
                 figure=figure,
-                recorded_by=_actor_id(viewer),
+                recorded_by=actor_id(viewer),
             )
         ).run()
         await audit.record(
@@ -882,7 +866,7 @@ async def _locked_results(contest_id: int) -> list[scoring.EntryResult]:
 async def results_sheet(viewer: Viewer, contest_id: int) -> ResultsSheet:
     """For organizers: every entry's points, total, rank and award, each judge's scores,
     and flags. Live while judging; as stored once locked."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     contest = await get_contest(viewer, contest_id)
     if contest["on_panel"] and not _locked(contest):  # a judge sees no other judge's scores
         raise Forbidden

@@ -10,9 +10,9 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 
 from coop import db
-from coop.accounts.domain import ROLE_NAMES, Role, Viewer
-from coop.accounts.guards import admin_only, provide_viewer, signed_in
+from coop.accounts.domain import ROLE_NAMES, Viewer
 from coop.audit import domain as audit
+from coop.guards import admin_only, provide_viewer, signed_in
 from coop.i18n import format_moment, translate
 from coop.members import domain as members
 from coop.orgs import domain as orgs
@@ -37,7 +37,7 @@ class HomeController(Controller):
             cooperatives=await orgs.cooperatives(scope),
             villages=await orgs.villages(scope),
             role_name=ROLE_NAMES[viewer.role],
-            figures=await members.counts(viewer) if viewer.role is not Role.judge else {},
+            figures=await members.counts(viewer) if not viewer.is_judge else {},
             today=dt.date.today(),
         )
 

@@ -6,17 +6,18 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import api_token, provide_viewer
+from coop.access import Viewer
+from coop.accounts.guards import api_token
 from coop.accounts.idempotency import KeyReused
-from coop.i18n import gettext, translate
+from coop.api import problem
+from coop.guards import provide_viewer
+from coop.i18n import gettext
 from coop.members import domain, forms
-from coop.validation import Forbidden, Msg, NotFound, ValidationError
+from coop.validation import Msg
 
 
 class MemberOut(msgspec.Struct):
@@ -99,33 +100,11 @@ def _member_out(m: dict) -> MemberOut:
     )
 
 
-def _error(status_code: int, detail: str, **extra) -> Response:
-    return Response({"detail": detail, **extra}, status_code=status_code)
-
-
-def json_errors(_: Request, error: Exception) -> Response:
-    if isinstance(error, ValidationError):
-        errors = {field: translate(message) for field, message in error.errors.items()}
-        return _error(422, translate(next(iter(error.errors.values()))), errors=errors)
-    if isinstance(error, NotFound):
-        return _error(404, translate(Msg("Not found.")))
-    if isinstance(error, NotAuthorizedException):
-        return _error(401, translate(Msg("A valid bearer token is required.")))
-    return _error(403, translate(Msg("Your role does not allow this.")))
-
-
 class MemberApiController(Controller):
     path = "/api/v1/members"
     tags = ["members"]
     guards = [api_token]
     dependencies = {"viewer": Provide(provide_viewer)}
-    exception_handlers = {
-        ValidationError: json_errors,
-        NotFound: json_errors,
-        Forbidden: json_errors,
-        NotAuthorizedException: json_errors,
-        PermissionDeniedException: json_errors,
-    }
 
     @get("/", summary="Members in the token owner's scope, newest first, 50 a page")
     async def list_members(
@@ -199,13 +178,13 @@ class MemberApiController(Controller):
             member_id = await domain.enroll(viewer, forms.enrollment(fields), key)
         except domain.AlreadyRegistered as taken:
             if taken.in_scope:
-                detail = translate(Msg("This ID number is already registered."))
-                return _error(409, detail, member_id=taken.member_id)
+                detail = Msg("This ID number is already registered.")
+                return problem(409, detail, member_id=taken.member_id)
             detail = gettext("This ID number is already registered with %(union)s.")
-            return _error(409, detail % {"union": taken.holder}, union=taken.holder)
+            return problem(409, detail % {"union": taken.holder}, union=taken.holder)
         except KeyReused:
             detail = Msg("This Idempotency-Key was already used with different content.")
-            return _error(422, translate(detail))
+            return problem(422, detail)
         member = await domain.get_member(viewer, member_id)
         return Response(
             _member_out(member),

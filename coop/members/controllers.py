@@ -10,10 +10,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
-from coop.accounts import idempotency
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import organizers, provide_viewer
+from coop.access import MANAGERS, Viewer, require
 from coop.forms import id_list, optional_date, whole_number
+from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
 from coop.members import choices, domain, exports, forms, imports
 from coop.members.identity import age_on, check_resident_id
@@ -26,6 +25,7 @@ from coop.web import (
     form_or_stash,
     htmx_target,
     is_htmx,
+    new_form_key,
     page,
     redirect,
     refuse,
@@ -164,7 +164,7 @@ class MemberController(Controller):
     @get("/enroll")
     async def enroll_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         cooperatives = await orgs.cooperatives(viewer.scope)
-        initial = {"submission_key": idempotency.new_key()}
+        initial = {"submission_key": new_form_key()}
         if len(cooperatives) == 1:  # a village organizer's own cooperative, pre-selected
             initial |= {
                 "cooperative_id": cooperatives[0]["id"],
@@ -172,7 +172,7 @@ class MemberController(Controller):
             }
         form = await form_or_stash(request, initial)
         if not form.get("submission_key"):
-            form.values["submission_key"] = idempotency.new_key()
+            form.values["submission_key"] = new_form_key()
         return await _enroll_page(viewer, form)
 
     @post("/enroll")
@@ -278,7 +278,7 @@ class MemberController(Controller):
             columns=exports.COLUMNS,
             chosen=exports.chosen(chosen),
             templates=templates,
-            can_see_full=viewer.role in domain.APPROVERS,
+            can_see_full=viewer.can_approve,
             form=FormState({}),
             **await _places(viewer),
             **_names(),
@@ -309,7 +309,7 @@ class MemberController(Controller):
                 columns=exports.COLUMNS,
                 chosen=keys,
                 templates=await domain.roster_templates(viewer),
-                can_see_full=viewer.role in domain.APPROVERS,
+                can_see_full=viewer.can_approve,
                 form=FormState.from_multidict(data, error.errors),
                 **await _places(viewer),
                 **_names(),
@@ -322,13 +322,13 @@ class MemberController(Controller):
 
     @get("/import")
     async def import_form(self, viewer: NamedDependency[Viewer]) -> object:
-        domain.require_approver(viewer)
+        require(viewer, MANAGERS)
         return _import_upload_page(FormState({}))
 
     @post("/import")
     async def upload_roster(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         """Read the uploaded roster and keep its rows for the preview."""
-        domain.require_approver(viewer)
+        require(viewer, MANAGERS)
         upload = (await request.form()).get("file")
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
@@ -465,7 +465,7 @@ class MemberController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
         member = await domain.get_member(viewer, member_id)
-        domain.require_approver(viewer)
+        require(viewer, MANAGERS)
         form = await form_or_stash(
             request,
             {"on": domain.local_today().isoformat(), "version": member["version"], "kind": "left"},
@@ -477,7 +477,7 @@ class MemberController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
         member = await domain.get_member(viewer, member_id)
-        domain.require_approver(viewer)
+        require(viewer, MANAGERS)
         data = await request.form()
         errors: dict[str, Msg] = {}
         on = optional_date(errors, "on", data.get("on"))
@@ -567,7 +567,7 @@ async def _member_page(
         recruits=record.recruits,
         posts=record.posts,
         post_form=post_form or FormState({"started_on": domain.local_today().isoformat()}),
-        can_approve=viewer.role in domain.APPROVERS,
+        can_approve=viewer.can_approve,
         today=domain.local_today(),
         **_names(),
     )

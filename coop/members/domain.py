@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from coop import db, privacy
+from coop.access import MANAGERS, ORGANIZERS, Viewer, actor_id, is_unique_violation, require
 from coop.accounts import idempotency
-from coop.accounts.domain import Role, Viewer
 from coop.audit import domain as audit
 from coop.i18n import local_day, local_today
 from coop.members.identity import ResidentId, check_mobile, check_resident_id, name_keys
@@ -30,15 +30,13 @@ from coop.members.tables import (
 )
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union, Village
-from coop.validation import Forbidden, Msg, NotFound, ValidationError
+from coop.validation import Msg, NotFound, ValidationError
 
 Status = Member.Status
 Post = Member.Post
 PAGE_SIZE = 50
 NAME_MAX = 50
 ACTIVE = (Status.applicant.value, Status.member.value)
-APPROVERS = (Role.union_admin, Role.federation_organizer)
-ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
 CARD_PREFIX_MAX = 10
 STALE = Msg(
     "Someone else changed this member while you were editing. Your changes are below; "
@@ -109,20 +107,6 @@ class AlreadyRegistered(Exception):
         self.member_id = member_id
         self.in_scope = in_scope
         self.holder = holder  # the union holding the membership: all an outsider may learn
-
-
-def _require(viewer: Viewer, roles: tuple[Role, ...]) -> None:
-    if viewer.role not in roles:
-        raise Forbidden
-
-
-def require_approver(viewer: Viewer) -> None:
-    """Approving, ending memberships and enrollment rules are for federation staff."""
-    _require(viewer, APPROVERS)
-
-
-def _actor_id(viewer: Viewer) -> int | None:
-    return viewer.id or None  # the command line is not a user
 
 
 def member_where(scope: orgs.Scope):
@@ -262,7 +246,7 @@ def _list_sql(scope: orgs.Scope, where: MemberFilter) -> tuple[str, list]:
 
 async def search(viewer: Viewer, where: MemberFilter) -> MemberPage:
     """One page of members in scope, newest first, matching the search and the filters."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     page = max(1, where.page)
     sql, args = _list_sql(viewer.scope, where)
     rows = await db.read(db.placeholders(sql), [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
@@ -296,7 +280,7 @@ ROSTER_SECRETS = (Member.id_encrypted, Member.phone_encrypted)
 
 async def check_roster(viewer: Viewer, where: MemberFilter, *, full_numbers: bool) -> None:
     """Refuse an export before it starts: role, and filters naming places out of scope."""
-    _require(viewer, APPROVERS if full_numbers else ORGANIZERS)
+    require(viewer, MANAGERS if full_numbers else ORGANIZERS)
     errors: dict[str, Msg] = {}
     if where.cooperative_id and where.cooperative_id not in {
         c["id"] for c in await orgs.cooperatives(viewer.scope)
@@ -346,7 +330,7 @@ def _revealed(row: Sequence, positions: Sequence[int]) -> list:
 
 async def counts(viewer: Viewer) -> dict[str, int]:
     """Headline figures for the home page, within scope."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
 
     async def count(condition) -> int:
         return await scoped(Member.count().where(condition), viewer.scope).run()
@@ -365,7 +349,7 @@ async def counts(viewer: Viewer) -> dict[str, int]:
 
 
 async def get_member(viewer: Viewer, member_id: int) -> dict:
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     query = scoped(
         Member.select(
             Member.all_columns(
@@ -432,7 +416,7 @@ async def backbone_members(
     viewer: Viewer, cooperative_id: int | None = None, q: str = ""
 ) -> list[dict]:
     """Backbone members who may be named as recruiters, for the enrollment form."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     query = scoped(
         Member.select(Member.id, Member.name, Member.phone_masked, Member.cooperative).where(
             Member.is_backbone.eq(True) & Member.status.is_in(list(ACTIVE))
@@ -447,7 +431,7 @@ async def backbone_members(
 async def reveal_resident_id(viewer: Viewer, member_id: int) -> str:
     """The full ID number, for roles that need it; every reveal is audited."""
     await get_member(viewer, member_id)
-    _require(viewer, APPROVERS)
+    require(viewer, MANAGERS)
     row = await Member.select(Member.id_encrypted).where(Member.id == member_id).first().run()
     async with db.transaction():
         await _event(viewer, member_id, "id_revealed")
@@ -467,7 +451,7 @@ async def reveal_phone(viewer: Viewer, member_id: int) -> str:
 
 async def _event(viewer: Viewer, member_id: int, action: str, detail: str = "") -> None:
     await MemberEvent.insert(
-        MemberEvent(member=member_id, actor=_actor_id(viewer), action=action, detail=detail)
+        MemberEvent(member=member_id, actor=actor_id(viewer), action=action, detail=detail)
     ).run()
 
 
@@ -588,10 +572,10 @@ async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | No
     Raises ValidationError (field messages), AlreadyRegistered (the ID number is
     an active applicant or member), or idempotency.KeyReused.
     """
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     payload = {k: v for k, v in vars(data).items()}
     key = f"enroll:{submission_key}" if submission_key else None
-    if key and (done := await idempotency.stored_result(key, _actor_id(viewer), payload)):
+    if key and (done := await idempotency.stored_result(key, actor_id(viewer), payload)):
         return done["member_id"]
     errors: dict[str, Msg] = {}
     checked = check_resident_id(data.resident_id)
@@ -608,7 +592,7 @@ async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | No
     id_hash = values["id_hash"]
     try:
         async with db.transaction():
-            if key and (done := await idempotency.stored_result(key, _actor_id(viewer), payload)):
+            if key and (done := await idempotency.stored_result(key, actor_id(viewer), payload)):
                 return done["member_id"]  # the same form landed while this one waited
             existing = (
                 await Member.select(Member.id, Member.status, Member.version)
@@ -650,25 +634,25 @@ async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | No
                         member=member_id,
                         post=data.worker_post,
                         started_on=local_today(),
-                        recorded_by=_actor_id(viewer),
+                        recorded_by=actor_id(viewer),
                     )
                 ).run()
             await _event(viewer, member_id, action)
             await audit.record(viewer.actor, "create", "member", member_id, action)
             if key:
                 await idempotency.store_result(
-                    key, _actor_id(viewer), payload, {"member_id": member_id}
+                    key, actor_id(viewer), payload, {"member_id": member_id}
                 )
     except AlreadyRegistered as taken:
         # The same form may have landed meanwhile in a transaction this one could not see.
-        if key and (done := await idempotency.stored_result(key, _actor_id(viewer), payload)):
+        if key and (done := await idempotency.stored_result(key, actor_id(viewer), payload)):
             return done["member_id"]
         raise await _already_registered(viewer, taken.member_id) from None
     except Exception as error:
-        if "unique" not in str(error).lower():
+        if not is_unique_violation(error):
             raise
         # Lost a race: the same form landed meanwhile, or another organizer enrolled this ID.
-        if key and (done := await idempotency.stored_result(key, _actor_id(viewer), payload)):
+        if key and (done := await idempotency.stored_result(key, actor_id(viewer), payload)):
             return done["member_id"]
         existing = await Member.select(Member.id).where(Member.id_hash == id_hash).first().run()
         if existing:
@@ -771,7 +755,7 @@ async def set_policy(
     viewer: Viewer, federation_id: int, card_prefix: str, backbone_first: bool
 ) -> None:
     """Card-number prefix and enrollment phase; the prefix is fixed once a card is issued."""
-    _require(viewer, APPROVERS)
+    require(viewer, MANAGERS)
     await orgs.federation_for_edit(viewer.scope, federation_id)
     current = await policy(viewer, federation_id)
     errors: dict[str, Msg] = {}
@@ -821,7 +805,7 @@ async def approve(viewer: Viewer, member_ids: list[int]) -> Approval:
     Each member is approved or refused on its own, with the reason; one refusal
     does not stop the others.
     """
-    _require(viewer, APPROVERS)
+    require(viewer, MANAGERS)
     result = Approval()
     today = local_today()
     for member_id in dict.fromkeys(member_ids):
@@ -901,7 +885,7 @@ async def _approve_one(viewer: Viewer, member: dict, today: dt.date) -> str:
 
 async def pending_welcome_packs(viewer: Viewer, village_id: int | None) -> list[dict]:
     """Members (approved) who have not received their welcome pack, by village."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     query = scoped(
         Member.select(*LIST_COLUMNS, Member.welcome_pack_at).where(
             (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
@@ -924,7 +908,7 @@ async def issue_welcome_pack(viewer: Viewer, member_id: int) -> dict:
             await Member.update(
                 {
                     Member.welcome_pack_at: dt.datetime.now(dt.UTC),
-                    Member.welcome_pack_by: _actor_id(viewer),
+                    Member.welcome_pack_by: actor_id(viewer),
                     Member.version: Member.version + 1,
                 }
             )
@@ -985,7 +969,7 @@ async def record_post(viewer: Viewer, member_id: int, post: str, started_on: dt.
         )
         await WorkerPost.insert(
             WorkerPost(
-                member=member_id, post=post, started_on=started_on, recorded_by=_actor_id(viewer)
+                member=member_id, post=post, started_on=started_on, recorded_by=actor_id(viewer)
             )
         ).run()
         await (
@@ -1008,7 +992,7 @@ async def end_membership(
     version: int,
 ) -> None:
     """Leave or transfer out: the record stays, the card number is never reused."""
-    _require(viewer, APPROVERS)
+    require(viewer, MANAGERS)
     member = await get_member(viewer, member_id)
     errors: dict[str, Msg] = {}
     if member["status"] not in ACTIVE:
@@ -1061,7 +1045,7 @@ async def roster_templates(viewer: Viewer) -> list[dict]:
 
 async def save_roster_template(viewer: Viewer, name: str, columns: list[str]) -> None:
     """Save (or replace) a named set of columns for this user."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     async with db.transaction():
         await RosterTemplate.delete().where(
             (RosterTemplate.user == viewer.id) & (RosterTemplate.name == name)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from coop import db
-from coop.accounts.domain import Viewer
+from coop.access import Viewer
 from coop.audit import domain as audit
 from coop.i18n import TIME_ZONE, translate
 from coop.members import domain

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from python_calamine import CalamineError, CalamineWorkbook
 
 from coop import db, privacy
-from coop.accounts.domain import Viewer
+from coop.access import MANAGERS, Viewer, require
 from coop.audit import domain as audit
 from coop.i18n import LOCALES, translations
 from coop.members import domain
@@ -447,7 +447,7 @@ async def preview(
     viewer: Viewer, sheet: Sheet, mapping: dict[str, int], defaults: Defaults
 ) -> Preview:
     """What importing `sheet` would do, row by row; nothing is written."""
-    domain.require_approver(viewer)
+    require(viewer, MANAGERS)
     check_mapping(sheet.header, mapping, defaults)
     checker = _RowChecker(mapping, defaults, await _Places.of(viewer))
     rows, usable, numbers = [], {}, {}
@@ -574,7 +574,7 @@ async def _write(viewer: Viewer, new: list) -> None:
 
 async def save_upload(viewer: Viewer, filename: str, sheet: Sheet) -> str:
     """Keep the rows for the preview; the token to find them again (this user only)."""
-    domain.require_approver(viewer)
+    require(viewer, MANAGERS)
     token = secrets.token_urlsafe(32)
     content = privacy.encrypt(json.dumps({"header": sheet.header, "rows": sheet.rows}))
     async with db.transaction():
@@ -587,7 +587,7 @@ async def save_upload(viewer: Viewer, filename: str, sheet: Sheet) -> str:
 
 
 async def load_upload(viewer: Viewer, token: str) -> tuple[str, Sheet]:
-    domain.require_approver(viewer)
+    require(viewer, MANAGERS)
     cutoff = dt.datetime.now(dt.UTC) - KEEP_FOR
     row = (
         await RosterUpload.select(RosterUpload.filename, RosterUpload.content)
@@ -606,7 +606,7 @@ async def load_upload(viewer: Viewer, token: str) -> tuple[str, Sheet]:
 
 
 async def drop_upload(viewer: Viewer, token: str) -> None:
-    domain.require_approver(viewer)
+    require(viewer, MANAGERS)
     async with db.transaction():
         await (
             RosterUpload.delete()

@@ -6,8 +6,8 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import organizers, provide_viewer
+from coop.access import Viewer
+from coop.guards import organizers, provide_viewer
 from coop.orgs import domain, forms
 from coop.orgs.tables import Union
 from coop.validation import Msg, ValidationError

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from piccolo.query.functions.aggregate import Count
 
 from coop import db, generation
+from coop.access import Scope, is_unique_violation
 from coop.audit import domain as audit
 from coop.forms import optional_date
 from coop.i18n import local_today
@@ -29,17 +30,6 @@ LEVEL_NAMES = {
     Union.Level.town.value: Msg("Town union"),
     Union.Level.federation.value: Msg("Industry union federation"),
 }
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a user may see; `can_manage` says whether they may also change it."""
-
-    everything: bool = False
-    federation_ids: frozenset[int] = frozenset()
-    cooperative_ids: frozenset[int] = frozenset()
-    village_ids: frozenset[int] = frozenset()
-    can_manage: bool = False
 
 
 @dataclass
@@ -490,7 +480,7 @@ async def _write(actor: audit.Actor, table, record_id: int | None, values: dict,
             await audit.record(actor, "update", table._meta.tablename, record_id, detail)
             return record_id
     except Exception as error:
-        if "unique" in str(error).lower():
+        if is_unique_violation(error):
             raise ValidationError({"name": Msg("That name is already taken.")}) from error
         raise
 
@@ -593,7 +583,7 @@ async def _ensure_standard(federation_id: int) -> None:
             if not await has_items.run():
                 await StandardItem.insert(*rows).run()
     except Exception as error:
-        if "unique" not in str(error).lower():
+        if not is_unique_violation(error):
             raise
 
 
@@ -667,7 +657,7 @@ async def save_standard_item(
             await StandardItem.update(values).where(StandardItem.id == item_id).run()
             await audit.record(actor, "update", "federation_standard_item", item_id, detail)
     except Exception as error:
-        if "unique" in str(error).lower():
+        if is_unique_violation(error):
             raise ValidationError({"title": Msg("That name is already taken.")}) from error
         raise
 
@@ -703,7 +693,7 @@ async def add_standard_item(
             await audit.record(actor, "create", "federation_standard_item", row.id, title)
             return row.id
     except Exception as error:
-        if "unique" in str(error).lower() and (existing := await same.first().run()):
+        if is_unique_violation(error) and (existing := await same.first().run()):
             return existing["id"]  # the same form, resent at the same moment
         raise
 

@@ -6,8 +6,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import organizers, provide_viewer
+from coop.access import Viewer
+from coop.guards import organizers, provide_viewer
 from coop.reports import charts, domain
 from coop.web import page
 

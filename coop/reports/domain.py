@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
 
-from coop.accounts.domain import Role, Viewer
+from coop.access import ORGANIZERS, Viewer, require
 from coop.contests.tables import Contest, Entry, EntryMember, Result
 from coop.i18n import local_today
 from coop.members import domain as members
@@ -22,13 +22,12 @@ from coop.members.tables import Member
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Cooperative, Village
 from coop.trainings.tables import Programme, Registration, TrainingSession
-from coop.validation import Forbidden, NotFound
+from coop.validation import NotFound
 
 Status = Member.Status
 HELD = TrainingSession.Status.held.value
 MONTHS = 12  # enrollment over the last twelve months
 PLACES_SHOWN = 20  # villages and cooperatives with most members; the page stays light
-ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
 
 
 @dataclass
@@ -45,11 +44,6 @@ class Dashboard:
     standards: list[dict]  # per federation: id, name, done, total
 
 
-def _require(viewer: Viewer) -> None:
-    if viewer.role not in ORGANIZERS:
-        raise Forbidden
-
-
 def _and(query, *conditions):
     for condition in conditions:
         if condition is not None:
@@ -63,7 +57,7 @@ def _and(query, *conditions):
 async def choosable_unions(viewer: Viewer) -> list[dict]:
     """Unions whose figures the viewer may open one by one: any of them for union admins,
     their own federations for federation organizers."""
-    _require(viewer)
+    require(viewer, ORGANIZERS)
     return await orgs.running_unions(viewer.scope)
 
 
@@ -253,7 +247,7 @@ async def contest_figures(scope: orgs.Scope) -> list[dict]:
 
 
 async def dashboard(viewer: Viewer, union_id: int | None = None) -> Dashboard:
-    _require(viewer)
+    require(viewer, ORGANIZERS)
     viewer, union = await narrowed(viewer, union_id)
     scope = viewer.scope
     villages = await members_by_village(scope)

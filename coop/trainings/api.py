@@ -8,24 +8,15 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import api_token, provide_viewer, public_rate_limit
+from coop.access import Viewer
+from coop.accounts.guards import api_token, public_rate_limit
 from coop.accounts.idempotency import KeyReused
-from coop.i18n import translate
-from coop.members.api import json_errors
+from coop.api import problem
+from coop.guards import provide_viewer
 from coop.trainings import domain, forms
-from coop.validation import Forbidden, Msg, NotFound, ValidationError, clean_text
-
-JSON_ERRORS = {
-    ValidationError: json_errors,
-    NotFound: json_errors,
-    Forbidden: json_errors,
-    NotAuthorizedException: json_errors,
-    PermissionDeniedException: json_errors,
-}
+from coop.validation import Msg, ValidationError, clean_text
 
 
 class SessionOut(msgspec.Struct):
@@ -129,7 +120,6 @@ class TrainingApiController(Controller):
     path = "/api/v1/trainings/sessions"
     tags = ["trainings"]
     dependencies = {"viewer": Provide(provide_viewer)}
-    exception_handlers = JSON_ERRORS
 
     @get("/", guards=[api_token], summary="Sessions of the programmes in the token owner's scope")
     async def list_sessions(
@@ -239,7 +229,7 @@ class TrainingApiController(Controller):
             done = await domain.register(session, registration, key)
         except KeyReused:
             detail = Msg("This Idempotency-Key was already used with different content.")
-            return Response({"detail": translate(detail)}, status_code=422)
+            return problem(422, detail)
         found = await domain.registration_by_code(session, done.code)
         return Response(
             RegisteredOut(

@@ -11,10 +11,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
+from coop.access import Viewer
 from coop.accounts import idempotency
-from coop.accounts.domain import Viewer
-from coop.accounts.guards import organizers, provide_viewer, public_rate_limit
+from coop.accounts.guards import public_rate_limit
 from coop.forms import as_local_input, id_list
+from coop.guards import organizers, provide_viewer
 from coop.i18n import format_moment, translate
 from coop.members import choices as member_choices
 from coop.members import domain as members
@@ -32,6 +33,7 @@ from coop.web import (
     form_or_stash,
     invalid,
     is_htmx,
+    new_form_key,
     page,
     redirect,
     safe_next,
@@ -90,7 +92,7 @@ class TrainingController(Controller):
             "trainings/index.html",
             programmes=await domain.programmes(viewer),
             upcoming=await domain.sessions(viewer, upcoming=True),
-            can_manage=viewer.role in domain.MANAGERS,
+            can_manage=viewer.can_approve,
             **NAMES,
         )
 
@@ -98,7 +100,7 @@ class TrainingController(Controller):
     async def new_programme(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         unions = await domain.owning_unions(viewer)
         initial = {"union_id": unions[0]["id"]} if len(unions) == 1 else {}
-        initial["submission_key"] = idempotency.new_key()
+        initial["submission_key"] = new_form_key()
         return page(
             "trainings/programme_form.html",
             form=await form_or_stash(request, initial),
@@ -179,7 +181,7 @@ class TrainingController(Controller):
         if copy:
             source = await domain.get_session(viewer, copy)
             initial = {**_session_form_values(source), "status": "draft"}
-        initial["submission_key"] = idempotency.new_key()
+        initial["submission_key"] = new_form_key()
         return page(
             "trainings/session_form.html",
             form=await form_or_stash(request, initial),

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from piccolo.query.functions.aggregate import Count
 
 from coop import db, privacy
+from coop.access import MANAGERS, ORGANIZERS, Viewer, actor_id, require
 from coop.accounts import idempotency
-from coop.accounts.domain import Role, Viewer
 from coop.audit import domain as audit
 from coop.members import domain as members
 from coop.members.identity import check_mobile, check_resident_id, name_keys
@@ -29,8 +29,6 @@ from coop.validation import Forbidden, Msg, NotFound, ValidationError
 SessionStatus = TrainingSession.Status
 Audience = TrainingSession.Audience
 RegistrationStatus = Registration.Status
-MANAGERS = (Role.union_admin, Role.federation_organizer)
-ORGANIZERS = (Role.union_admin, Role.federation_organizer, Role.village_organizer)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at the door
 CODE_LENGTH = 8
 CAPACITY_MAX = 100_000
@@ -102,32 +100,23 @@ class BulkRegistration:
     refused: int = 0
 
 
-def _require(viewer: Viewer, roles: tuple[Role, ...]) -> None:
-    if viewer.role not in roles:
-        raise Forbidden
-
-
-def _actor_id(viewer: Viewer | None) -> int | None:
-    return viewer.id or None if viewer else None
-
-
 # --- whose programmes: the union running them, and the unions above a user's ----------
 
 
 async def visible_unions(viewer: Viewer) -> set[int] | None:
     """Unions whose programmes the viewer sees (None: all of them)."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     return await orgs.event_unions(viewer.scope)
 
 
 async def owning_unions(viewer: Viewer) -> list[dict]:
     """Unions the viewer may run a programme for."""
-    _require(viewer, MANAGERS)
+    require(viewer, MANAGERS)
     return await orgs.running_unions(viewer.scope)
 
 
 def _can_manage(viewer: Viewer, union_id: int) -> bool:
-    return viewer.role in MANAGERS and orgs.runs(viewer.scope, union_id)
+    return viewer.can_approve and orgs.runs(viewer.scope, union_id)
 
 
 # --- programmes --------------------------------------------------------------------
@@ -172,7 +161,7 @@ async def _check_owner(viewer: Viewer, union_id: int) -> None:
 async def save_programme(
     viewer: Viewer, data: ProgrammeInput, programme_id: int | None = None
 ) -> int:
-    _require(viewer, MANAGERS)
+    require(viewer, MANAGERS)
     if programme_id is not None:
         await programme_for_edit(viewer, programme_id)
     await _check_owner(viewer, data.union_id)
@@ -545,7 +534,7 @@ async def _write_registration(
     async with db.transaction():
         session = await _lock(session_id)
         if idempotency_key and (
-            done := await idempotency.stored_result(idempotency_key, _actor_id(by), payload or {})
+            done := await idempotency.stored_result(idempotency_key, actor_id(by), payload or {})
         ):  # the same submission raced itself here: the first one's answer
             return Registered(**done)
         # Checked again under the lock: the session may have closed a moment ago.
@@ -591,8 +580,8 @@ async def _write_registration(
                 promoted_at=None,
                 cancelled_at=None,
                 checked_in_at=now() if walk_in else None,
-                checked_in_by=_actor_id(by) if walk_in else None,
-                registered_by=_actor_id(by),
+                checked_in_by=actor_id(by) if walk_in else None,
+                registered_by=actor_id(by),
                 created_at=now(),
             )
             if existing:  # registering again after cancelling: back of the queue
@@ -619,7 +608,7 @@ async def _write_registration(
             result = Registered(registration_id, code, status.value)
         if idempotency_key:
             await idempotency.store_result(
-                idempotency_key, _actor_id(by), payload or {}, vars(result)
+                idempotency_key, actor_id(by), payload or {}, vars(result)
             )
     return result
 
@@ -929,7 +918,7 @@ async def _check_in_locked(session: dict, registration: dict, by: Viewer | None)
             {
                 Registration.status: RegistrationStatus.confirmed.value,
                 Registration.checked_in_at: now(),
-                Registration.checked_in_by: _actor_id(by),
+                Registration.checked_in_by: actor_id(by),
             }
         )
         .where((Registration.id == registration["id"]) & Registration.checked_in_at.is_null())
@@ -1119,7 +1108,7 @@ async def _link_enrolled() -> None:
 
 async def lead_for_enrollment(viewer: Viewer, registration_id: int) -> dict:
     """What the registrant gave, to prefill the enrollment form."""
-    _require(viewer, ORGANIZERS)
+    require(viewer, ORGANIZERS)
     registration = await get_registration(viewer, registration_id)
     if registration["member"]:
         raise ValidationError({"registration": Msg("This person is already enrolled.")})

@@ -316,9 +316,10 @@ async def test_api_creates_lists_and_registers(client, world):
     second = await client.post(url, json={**body, "phone": mobile(), "name": "钱七"})
     assert [(r.status_code, r.json().get("status")) for r in (first, again, second)] == [
         (201, "confirmed"),
-        (422, None),  # the code is not given to whoever knows the phone number
+        (422, 422),  # a problem, not the code: it is not given to whoever knows the phone
         (201, "waitlisted"),
     ]
+    assert again.headers["content-type"] == "application/problem+json"
     assert second.json()["waiting_position"] == 1
     registrations = await client.get(url, headers=headers)
     assert [r["name"] for r in registrations.json()] == ["赵六", "钱七"]
