@@ -79,10 +79,19 @@ def cmd_serve(args) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
         log_level="info",
         access_log=args.access_log,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict:
+    """The one place forwarded headers are believed: X-Forwarded-For and -Proto count only
+    when they come from an address in COOP_TRUSTED_PROXIES (uvicorn would otherwise trust
+    127.0.0.1, so any same-host proxy passing a client's header through would be believed)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": sorted(settings.trusted_proxies)}
 
 
 def _scope_ids(scopes: list[str]) -> dict:

@@ -10,7 +10,6 @@ from litestar.handlers import BaseRouteHandler
 from coop.access import Viewer
 from coop.accounts import ratelimit
 from coop.accounts.domain import viewer_for, viewer_for_token
-from coop.accounts.ratelimit import client_address
 from coop.accounts.store import GENERATION
 
 
@@ -34,8 +33,6 @@ async def api_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 async def public_rate_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Pages anyone may open: a budget of requests per client address (RateLimited)."""
     settings = connection.app.state.settings
-    peer = connection.client.host if connection.client else ""
-    address = client_address(
-        peer, connection.headers.get("x-forwarded-for", ""), settings.trusted_proxies
-    )
+    # The server resolved forwarded headers from trusted proxies only (cli.proxy_options).
+    address = connection.client.host if connection.client else ""
     await ratelimit.hit("public", address, settings.public_rate_limit, settings.public_rate_window)

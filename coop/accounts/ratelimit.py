@@ -4,29 +4,10 @@ every worker and host shares one count."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 
 from coop import db
 from coop.accounts.tables import RateCount
 from coop.validation import RateLimited
-
-
-def client_address(peer: str, forwarded_for: str, trusted_proxies: frozenset[str]) -> str:
-    """The client's address; `X-Forwarded-For` counts only when a trusted proxy sent it.
-
-    Walking the header from the right, the first address that is not one of
-    our proxies is the client (anything left of it could be forged).
-    """
-    if peer not in trusted_proxies or not forwarded_for:
-        return peer
-    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
-            return peer
-        if hop not in trusted_proxies:
-            return hop
-    return peer
 
 
 async def hit(bucket: str, address: str, limit: int, window: int, at: dt.datetime | None = None):
