@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
@@ -34,14 +34,23 @@ def htmx_target(request: Request) -> str:
     return request.headers.get("hx-target", "").rpartition("#")[2]
 
 
+# Characters a path of ours may hold as they are; anything else is percent-encoded, so a
+# Location or HX-Redirect header never carries a control character or a backslash.
+_PATH_SAFE = "/?&=%#:;,+@!$'()*~-._"
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to go to after signing in; anything else goes home."""
-    if not target:
+    """A path on this site to go to next; anything else (another host, `//…`, `/\\…`, which
+    browsers read as `//…`, control characters) goes to `default`. The one check for every
+    `next`, whether it ends in a Location or an HX-Redirect header."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return default
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
-    return target
+    return quote(target, safe=_PATH_SAFE)
 
 
 def redirect(request: Request, url: str) -> Response:
