@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
 from litestar.stores.base import NamespacedStore
 
-from coop import db, generation
+from coop import db, generation, privacy
 from coop.accounts.tables import StoredValue
 
 ROTATE_SESSION = "coop.rotate_session"
 GENERATION = "coop.generation"  # in a request's state: the access generation (coop.generation)
+SESSION_FOUND = "coop.session_found"  # in a request's state: the cookie named a live session
+NEW_SESSION_ID = "coop.new_session_id"
+SESSION_ID = re.compile(r"[0-9a-f]{64}")  # what generate_session_id makes (32 random bytes)
 
 
 def _now() -> dt.datetime:
@@ -66,7 +71,8 @@ class DatabaseStore(NamespacedStore):
         return DatabaseStore(f"{self.namespace}:{namespace}")
 
     def _key(self, key: str) -> str:
-        return f"{self.namespace}:{key}"
+        """Keys (session IDs) are stored hashed: a copy of the database signs nobody in."""
+        return f"{self.namespace}:{privacy.keyed_hash('store_key', key)}"
 
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None):
         data = value.encode() if isinstance(value, str) else value
@@ -140,32 +146,63 @@ class DatabaseStore(NamespacedStore):
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    """Gives a fresh session ID at sign-in, so an ID planted before sign-in is worthless."""
+    """Litestar's server-side sessions, with three rules of ours:
+
+    - a session is stored only when it holds something (a sign-in, a flash, a stashed form),
+      so anonymous page views write nothing;
+    - only an ID this server issued and still holds is used again; a malformed or unknown ID
+      from the client is never stored, a fresh one is issued instead;
+    - a fresh ID at sign-in, so an ID planted before sign-in is worthless.
+    """
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         state = connection.scope.setdefault("state", {})
         if state.get(ROTATE_SESSION) is True:
             state[ROTATE_SESSION] = self.generate_session_id()
-        return state.get(ROTATE_SESSION) or super().get_session_id(connection)
+        if state.get(ROTATE_SESSION):
+            return state[ROTATE_SESSION]
+        if state.get(SESSION_FOUND):
+            return connection.cookies[self.config.key]
+        if not state.get(NEW_SESSION_ID):
+            state[NEW_SESSION_ID] = self.generate_session_id()
+        return state[NEW_SESSION_ID]
 
     async def load_from_connection(self, connection: ASGIConnection) -> dict:
         """As Litestar's, and keeps the access generation read with the session in the
         request's state, where the viewer cache (coop.accounts.guards) looks for it."""
         session_id = connection.cookies.get(self.config.key)
+        state = connection.scope.setdefault("state", {})
+        if not session_id or not SESSION_ID.fullmatch(session_id):
+            return {}
         store = self.config.get_store_from_app(connection.scope["app"])
-        if not session_id or not isinstance(store, DatabaseStore):
-            return await super().load_from_connection(connection)
         max_age = int(self.config.max_age) if self.config.max_age is not None else None
         renew_for = max_age if self.config.renew_on_access else None
         data, seen = await store.get_with_generation(session_id, renew_for)
-        connection.scope.setdefault("state", {})[GENERATION] = seen
+        state[GENERATION] = seen
+        state[SESSION_FOUND] = data is not None
         return self.deserialize_data(data) if data is not None else {}
 
     async def store_in_message(self, scope_session, message, connection) -> None:
-        await super().store_in_message(scope_session, message, connection)
+        state = connection.scope.get("state", {})
         old = connection.cookies.get(self.config.key)
-        if old and connection.scope.get("state", {}).get(ROTATE_SESSION) not in (None, old):
-            await self.delete(old, store=self.config.get_store_from_app(connection.scope["app"]))
+        if not scope_session:  # nothing to keep: no row, and no cookie
+            if old:
+                if state.get(SESSION_FOUND):
+                    await self.delete(old, store=self.config.get_store_from_app(connection.app))
+                headers = MutableScopeHeaders.from_message(message)
+                cookie = Cookie(value="null", key=self.config.key, expires=0, **self._cookie())
+                headers.add("Set-Cookie", cookie.to_header(header=""))
+            return
+        await super().store_in_message(scope_session, message, connection)
+        if old and state.get(SESSION_FOUND) and state.get(ROTATE_SESSION) not in (None, old):
+            await self.delete(old, store=self.config.get_store_from_app(connection.app))
+
+    def _cookie(self) -> dict:
+        return {
+            name: getattr(self.config, name)
+            for name in ("path", "domain", "secure", "httponly", "samesite")
+            if getattr(self.config, name) is not None
+        }
 
 
 @dataclass

@@ -22,12 +22,12 @@ async def test_store_round_trip_and_expiry():
 async def test_unchanged_session_is_not_written_again_until_half_its_life_is_gone():
     store = DatabaseStore("session")
     await store.set("abc", b"data", expires_in=3600)
-    first = await _expiry("session:abc")
+    first = await _expiry(store._key("abc"))
     assert await store.get("abc") == b"data"
     await store.set("abc", b"data", expires_in=3600)
-    assert await _expiry("session:abc") == first
+    assert await _expiry(store._key("abc")) == first
     await store.set("abc", b"changed", expires_in=3600)
-    assert (await store.get("abc"), await _expiry("session:abc") > first) == (b"changed", True)
+    assert (await store.get("abc"), await _expiry(store._key("abc")) > first) == (b"changed", True)
 
 
 async def test_a_value_changed_by_another_worker_is_not_overwritten_by_a_stale_one():
