@@ -5,14 +5,14 @@ from __future__ import annotations
 from litestar.datastructures import FormMultiDict
 
 from coop.forms import choice_id, optional_date
-from coop.orgs.domain import (
+from coop.orgs.domain.union_tree import (
     NAME_MAX,
     PRODUCTS_MAX,
     CooperativeInput,
     FederationInput,
     VillageInput,
-    split_products,
 )
+from coop.orgs.queries import split_products
 from coop.validation import Msg, ValidationError, clean_text
 
 
