@@ -280,7 +280,7 @@ class OrgController(Controller):
     ) -> object:
         data = await request.form()
         try:
-            await domain.save_standard_item(
+            item_id = await domain.save_standard_item(
                 viewer.scope, viewer.actor, federation_id, item_id, forms.standard_item(data)
             )
         except ValidationError as error:

@@ -340,6 +340,16 @@ async def standard_item(federation_id: int, item_id: int) -> dict | None:
     )
 
 
+async def standard_item_by_key(federation_id: int, key: str) -> dict | None:
+    """A stored default item, by its key."""
+    return (
+        await StandardItem.select()
+        .where((StandardItem.key == key) & (StandardItem.federation == federation_id))
+        .first()
+        .run()
+    )
+
+
 async def standard_counts(federation_ids: list[int]) -> list[dict]:
     """Stored items per federation and status: federation, status, n."""
     return (

@@ -16,6 +16,7 @@ from coop.orgs.queries import (
     get_federation,
     standard_counts,
     standard_item,
+    standard_item_by_key,
     standard_items,
     unions_at_level,
 )
@@ -24,7 +25,8 @@ from coop.validation import Msg, NotFound, ValidationError, clean_text
 
 StandardStatus = StandardItem.Status
 # The default "六有": what an established federation union has. Each federation may add
-# its own items and remove these; they are created the first time its checklist is read.
+# its own items and remove these; they are shown until its checklist is first saved, and
+# stored by that save.
 STANDARD_DEFAULTS = {
     "organization": Msg("Has an organizational structure"),
     "rules": Msg("Has working rules"),
@@ -74,10 +76,10 @@ def can_edit_standard(scope: Scope, federation_id: int) -> bool:
 
 
 async def _ensure_standard(federation_id: int) -> None:
-    """The default items, the first time a federation's checklist is read.
+    """The default items, stored by the first save to a federation's checklist.
 
-    A checklist always keeps one item at least, so no items means never set up.
-    Two first readers at once: the unique index lets one of them in.
+    A checklist always keeps one item at least, so no items means never saved.
+    Two first saves at once: the unique index lets one of them in.
     """
     has_items = StandardItem.exists().where(StandardItem.federation == federation_id)
     if await has_items.run():
@@ -95,10 +97,27 @@ async def _ensure_standard(federation_id: int) -> None:
             raise
 
 
+def _unsaved_defaults(federation_id: int) -> list[dict]:
+    """The default items of a checklist never saved, as they will be stored; until then
+    each is addressed by minus its position (a GET writes nothing)."""
+    return [
+        {
+            "id": -position,
+            "federation": federation_id,
+            "key": key,
+            "title": "",
+            "position": position,
+            "status": StandardStatus.not_started.value,
+            "evidence": "",
+            "dated_on": None,
+        }
+        for position, key in enumerate(STANDARD_DEFAULTS, 1)
+    ]
+
+
 async def standard_checklist(scope: Scope, federation_id: int) -> Checklist:
     federation = await get_federation(scope, federation_id)
-    await _ensure_standard(federation_id)
-    items = await standard_items(federation_id)
+    items = await standard_items(federation_id) or _unsaved_defaults(federation_id)
     for item in items:
         item["label"] = standard_label(item)
     return Checklist(federation, items, can_edit_standard(scope, federation_id))
@@ -106,7 +125,18 @@ async def standard_checklist(scope: Scope, federation_id: int) -> Checklist:
 
 async def _item_for_edit(scope: Scope, federation_id: int, item_id: int) -> dict | None:
     await federation_for_edit(scope, federation_id)  # out of scope: NotFound; else Forbidden
+    if item_id < 0:  # a default item shown before the checklist was first saved
+        return next((i for i in _unsaved_defaults(federation_id) if i["id"] == item_id), None)
     return await standard_item(federation_id, item_id)
+
+
+async def _stored(item: dict) -> dict | None:
+    """The item as stored. An unsaved default stores the defaults first (once, whoever
+    saves first), then is found by its key (None: removed meanwhile)."""
+    if item["id"] > 0:
+        return item
+    await _ensure_standard(item["federation"])
+    return await standard_item_by_key(item["federation"], item["key"])
 
 
 def _note(errors: dict[str, Msg], name: str, value: str, max_length: int) -> str:
@@ -142,12 +172,17 @@ def _checked_item(data: StandardItemInput, added: bool) -> dict:
 
 async def save_standard_item(
     scope: Scope, actor: audit.Actor, federation_id: int, item_id: int, data: StandardItemInput
-) -> None:
-    """Set an item's status, evidence note and date (a done item without a date: today)."""
+) -> int:
+    """Set an item's status, evidence note and date (a done item without a date: today).
+    The item's id as stored is returned: the first save stores the default items."""
     item = await _item_for_edit(scope, federation_id, item_id)
     if item is None:
         raise NotFound
     values = _checked_item(data, added=not item["key"])
+    item = await _stored(item)
+    if item is None:
+        raise NotFound
+    item_id = item["id"]
     detail = f"{values[StandardItem.status]} {values[StandardItem.dated_on] or ''}".strip()
     try:
         async with db.transaction():
@@ -157,6 +192,7 @@ async def save_standard_item(
         if is_unique_violation(error):
             raise ValidationError({"title": Msg("That name is already taken.")}) from error
         raise
+    return item_id
 
 
 async def add_standard_item(
@@ -165,11 +201,11 @@ async def add_standard_item(
     """An item of the federation's own, at the end of its checklist. A title already
     there is that item: a resent form adds it once."""
     await federation_for_edit(scope, federation_id)
-    await _ensure_standard(federation_id)
     errors: dict[str, Msg] = {}
     title = clean_text(errors, "title", title, max_length=ITEM_TITLE_MAX)
     if errors:
         raise ValidationError(errors)
+    await _ensure_standard(federation_id)
     same = StandardItem.select(StandardItem.id).where(
         (StandardItem.federation == federation_id) & (StandardItem.title == title)
     )
@@ -200,8 +236,9 @@ async def remove_standard_item(
 ) -> None:
     """Take an item off the checklist; the last one stays. Removing it twice is once."""
     item = await _item_for_edit(scope, federation_id, item_id)
-    if item is None:
+    if item is None or (item := await _stored(item)) is None:
         return
+    item_id = item["id"]
     async with db.transaction():
         count = await StandardItem.count().where(StandardItem.federation == federation_id).run()
         if count <= 1:
@@ -224,7 +261,7 @@ async def standard_completion(scope: Scope) -> list[dict]:
                 "id": federation["id"],
                 "name": federation["name"],
                 "done": sum(r["n"] for r in mine if r["status"] == StandardStatus.done.value),
-                # never opened: the defaults, none done yet
+                # never saved: the defaults, none done yet
                 "total": sum(r["n"] for r in mine) or len(STANDARD_DEFAULTS),
             }
         )
