@@ -7,10 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from coop import db
-from coop.access import Scope, is_unique_violation
+from coop.access import Scope, is_unique_violation, today
 from coop.audit import domain as audit
 from coop.forms import optional_date
-from coop.i18n import local_today
 from coop.orgs.domain.union_tree import federation_for_edit
 from coop.orgs.queries import (
     get_federation,
@@ -155,7 +154,7 @@ def _checked_item(data: StandardItemInput, added: bool) -> dict:
         errors["status"] = Msg("Choose a status from the list.")
     evidence = _note(errors, "evidence", data.evidence, EVIDENCE_MAX)
     dated_on = optional_date(errors, "dated_on", data.dated_on)
-    if dated_on and dated_on > local_today():
+    if dated_on and dated_on > today():
         errors["dated_on"] = Msg("This date is still to come.")
     values = {StandardItem.status: data.status, StandardItem.evidence: evidence}
     if added:
@@ -165,7 +164,7 @@ def _checked_item(data: StandardItemInput, added: bool) -> dict:
     if errors:
         raise ValidationError(errors)
     if dated_on is None and data.status == StandardStatus.done.value:
-        dated_on = local_today()
+        dated_on = today()
     values[StandardItem.dated_on] = dated_on
     return values
 
