@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
-from coop.access import Viewer
+from coop.access import Scope, Viewer
 from coop.accounts import domain, forms
 from coop.accounts.store import rotate_session
 from coop.guards import admin_only, load_viewer, provide_viewer
@@ -26,6 +26,17 @@ from coop.web import (
 )
 
 LOCALE_COOKIE = "coop_locale"
+# The longest input each form takes, for the fields' maxlength (the domain's limits).
+LIMITS = {
+    "username_max": domain.USERNAME_MAX,
+    "display_name_max": domain.DISPLAY_NAME_MAX,
+    "password_max": domain.PASSWORD_MAX,
+}
+
+
+async def _login_page() -> dict:
+    """The sign-in page's context, for its GET and for a refused sign-in."""
+    return {"demo_logins": await domain.demo_logins(), "role_names": domain.ROLE_NAMES, **LIMITS}
 
 
 class SessionController(Controller):
@@ -35,12 +46,7 @@ class SessionController(Controller):
     async def login_form(self, request: Request, next: FromQuery[str] = "") -> object:
         if await load_viewer(request):
             return redirect(request, safe_next(next))
-        return page(
-            "accounts/login.html",
-            form=FormState({"next": next}),
-            demo_logins=await domain.demo_logins(),
-            role_names=domain.ROLE_NAMES,
-        )
+        return page("accounts/login.html", form=FormState({"next": next}), **await _login_page())
 
     @post("/login")
     async def login(self, request: Request) -> object:
@@ -52,8 +58,7 @@ class SessionController(Controller):
                 "accounts/login.html",
                 status_code=422,
                 form=FormState.from_multidict(data, {"password": refused.message}),
-                demo_logins=await domain.demo_logins(),
-                role_names=domain.ROLE_NAMES,
+                **await _login_page(),
             )
         stashed = request.session.get("stashed_form")
         rotate_session(request)
@@ -82,11 +87,14 @@ class SessionController(Controller):
         return response
 
 
-async def _scope_choices() -> dict:
-    """Options for the role and scope fields, as (value, label) pairs."""
-    everything = orgs.Scope(everything=True)
+async def _user_page(user: dict | None) -> dict:
+    """The user form's context (None: a new user), for its GET and its 422 answers: the
+    options for the role and scope fields, as (value, label) pairs."""
+    everything = Scope(everything=True)
     federations = await orgs.unions_at_level(everything, Union.Level.federation)
     return {
+        "user": user,
+        **LIMITS,
         "role_options": [(role.value, translate(domain.ROLE_NAMES[role])) for role in domain.Role],
         "federation_options": [(f["id"], f["name"]) for f in federations],
         "cooperative_options": [
@@ -116,7 +124,7 @@ class UserController(Controller):
     @get("/new")
     async def new_form(self, request: Request) -> object:
         form = await form_or_stash(request, {"role": domain.Role.village_organizer.value})
-        return page("accounts/form.html", form=form, user=None, **await _scope_choices())
+        return page("accounts/form.html", form=form, **await _user_page(None))
 
     @post("/new")
     async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
@@ -124,7 +132,7 @@ class UserController(Controller):
         try:
             user_id = await domain.save_user(viewer, forms.user(data, creating=True))
         except ValidationError as error:
-            return invalid("accounts/form.html", data, error, user=None, **await _scope_choices())
+            return invalid("accounts/form.html", data, error, **await _user_page(None))
         flash(request, Msg("Saved."))
         return redirect(request, f"/accounts/users/{user_id}")
 
@@ -134,7 +142,7 @@ class UserController(Controller):
     ) -> object:
         user = await domain.get_user(viewer, user_id)
         form = await form_or_stash(request, {**user, "role": user["role"]})
-        return page("accounts/form.html", form=form, user=user, **await _scope_choices())
+        return page("accounts/form.html", form=form, **await _user_page(user))
 
     @post("/{user_id:int}")
     async def update(
@@ -145,7 +153,7 @@ class UserController(Controller):
         try:
             await domain.save_user(viewer, forms.user(data, creating=False), user_id)
         except ValidationError as error:
-            return invalid("accounts/form.html", data, error, user=user, **await _scope_choices())
+            return invalid("accounts/form.html", data, error, **await _user_page(user))
         flash(request, Msg("Saved."))
         return redirect(request, f"/accounts/users/{user_id}")
 
@@ -175,9 +183,8 @@ class UserController(Controller):
                 "accounts/form.html",
                 status_code=422,
                 form=form,
-                user=user,
                 password_errors=error.errors,
-                **await _scope_choices(),
+                **await _user_page(user),
             )
         flash(request, Msg("Password changed."))
         return redirect(request, f"/accounts/users/{user_id}")

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from coop import db, generation
-from coop.access import ADMINS, Role, Viewer, require
-from coop.accounts.tables import StoredValue, User, UserScope
+from coop.access import ADMINS, Role, Scope, Viewer, now, require
+from coop.accounts.tables import ApiToken, StoredValue, User, UserScope
 from coop.audit import domain as audit
-from coop.orgs import domain as orgs
 from coop.orgs.tables import Cooperative, Union, Village
 from coop.validation import Msg, NotFound, ValidationError
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
+USERNAME_MAX = 50  # the longest USERNAME_PATTERN takes
+DISPLAY_NAME_MAX = 100
 PASSWORD_MIN, PASSWORD_MAX = 8, 200
+TOKEN_LABEL_MAX = 100
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 ROLE_NAMES = {  # keyed by Role; a Role is also equal to its string value
@@ -62,20 +67,20 @@ def check_password(errors: dict[str, Msg], password: str) -> None:
         errors["password"] = Msg("At most {max} characters.", max=PASSWORD_MAX)
 
 
-def scope_for(role: Role, rows: list[dict]) -> orgs.Scope:
+def scope_for(role: Role, rows: list[dict]) -> Scope:
     if role is Role.union_admin:
-        return orgs.Scope(everything=True, can_manage=True)
+        return Scope(everything=True, can_manage=True)
     if role is Role.federation_organizer:
-        return orgs.Scope(
+        return Scope(
             federation_ids=frozenset(r["federation"] for r in rows if r["federation"]),
             can_manage=True,
         )
     if role is Role.village_organizer:
-        return orgs.Scope(
+        return Scope(
             cooperative_ids=frozenset(r["cooperative"] for r in rows if r["cooperative"]),
             village_ids=frozenset(r["village"] for r in rows if r["village"]),
         )
-    return orgs.Scope()
+    return Scope()
 
 
 _viewers = generation.Cache()
@@ -117,14 +122,14 @@ def _throttle_key(username: str) -> str:
 
 async def _failures(username: str) -> tuple[int, dt.datetime | None]:
     row = await StoredValue.select().where(StoredValue.key == _throttle_key(username)).first().run()
-    if row is None or (row["expires_at"] and row["expires_at"] <= dt.datetime.now(dt.UTC)):
+    if row is None or (row["expires_at"] and row["expires_at"] <= now()):
         return 0, None
     return int(bytes(row["value"]).decode()), row["expires_at"]
 
 
 async def _record_failure(username: str, count: int) -> None:
     key = _throttle_key(username)
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=LOCK_MINUTES)
+    expires_at = now() + dt.timedelta(minutes=LOCK_MINUTES)
     async with db.transaction():
         await StoredValue.delete().where(StoredValue.key == key).run()
         await StoredValue.insert(
@@ -141,7 +146,7 @@ async def authenticate(username: str, password: str) -> Viewer:
     username = username.strip().lower()
     failures, locked_until = await _failures(username)
     if failures >= MAX_FAILURES and locked_until:
-        minutes = max(1, round((locked_until - dt.datetime.now(dt.UTC)).total_seconds() / 60))
+        minutes = max(1, round((locked_until - now()).total_seconds() / 60))
         raise SignInRefused(
             Msg("Too many failed sign-ins. Try again in {minutes} minutes.", minutes=minutes)
         )
@@ -356,7 +361,7 @@ def command_line_viewer() -> Viewer:
         display_name="command line",
         role=Role.union_admin,
         locale="",
-        scope=orgs.Scope(everything=True, can_manage=True),
+        scope=Scope(everything=True, can_manage=True),
     )
 
 
@@ -365,8 +370,6 @@ DEMO_LOGINS_KEY = "demo_logins"
 
 async def remember_demo_logins(logins: list[dict]) -> None:
     """`coop demo` records its accounts so the sign-in page can list them."""
-    import json
-
     async with db.transaction():
         await StoredValue.delete().where(StoredValue.key == DEMO_LOGINS_KEY).run()
         await StoredValue.insert(
@@ -375,8 +378,6 @@ async def remember_demo_logins(logins: list[dict]) -> None:
 
 
 async def demo_logins() -> list[dict]:
-    import json
-
     row = (
         await StoredValue.select(StoredValue.value)
         .where(StoredValue.key == DEMO_LOGINS_KEY)
@@ -390,32 +391,24 @@ async def demo_logins() -> list[dict]:
 
 
 def _token_hash(token: str) -> str:
-    import hashlib
-
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_api_token(username: str, label: str = "") -> str:
     """A new bearer token for the user; only its hash is kept, so it is shown once."""
-    import secrets
-
-    from coop.accounts.tables import ApiToken
-
     user = await User.select(User.id).where(User.username == username.strip().lower()).first().run()
     if user is None:
         raise NotFound
     token = "coop_" + secrets.token_urlsafe(32)
     async with db.transaction():
         await ApiToken.insert(
-            ApiToken(user=user["id"], token_hash=_token_hash(token), label=label[:100])
+            ApiToken(user=user["id"], token_hash=_token_hash(token), label=label[:TOKEN_LABEL_MAX])
         ).run()
         await audit.record(command_line_viewer().actor, "create", "api_token", user["id"], label)
     return token
 
 
 async def viewer_for_token(token: str) -> Viewer | None:
-    from coop.accounts.tables import ApiToken
-
     row = (
         await ApiToken.select(ApiToken.id, ApiToken.user)
         .where(ApiToken.token_hash == _token_hash(token))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from litestar.datastructures import FormMultiDict
 
-from coop.accounts.domain import Role, UserInput
+from coop.accounts.domain import DISPLAY_NAME_MAX, USERNAME_MAX, Role, UserInput
 from coop.forms import id_list, whole_number
 from coop.validation import Msg, ValidationError, clean_text
 
 
 def user(data: FormMultiDict, *, creating: bool) -> UserInput:
     errors: dict[str, Msg] = {}
-    username = clean_text(errors, "username", data.get("username"), max_length=50).lower()
-    display_name = clean_text(errors, "display_name", data.get("display_name"), max_length=100)
+    username = clean_text(errors, "username", data.get("username"), max_length=USERNAME_MAX).lower()
+    display_name = clean_text(
+        errors, "display_name", data.get("display_name"), max_length=DISPLAY_NAME_MAX
+    )
     try:
         role = Role(data.get("role", ""))
     except ValueError:

@@ -10,10 +10,11 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 
 from coop import db
-from coop.accounts.domain import ROLE_NAMES, Viewer
+from coop.access import Viewer, now
+from coop.accounts.domain import ROLE_NAMES
 from coop.audit import domain as audit
 from coop.guards import admin_only, provide_viewer, signed_in
-from coop.i18n import format_moment, translate
+from coop.i18n import format_moment, local_day, translate
 from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union
@@ -24,22 +25,27 @@ from coop.web import page
 AUDIT_PAGE_SIZE = 100
 
 
+async def home_page(viewer: Viewer, moment: dt.datetime) -> dict:
+    """The home page's context at `moment`: the viewer's part of the tree, their figures,
+    and the day it is where the union works (China), whatever the server's clock zone."""
+    scope = viewer.scope
+    return {
+        "federations": await orgs.unions_at_level(scope, Union.Level.federation),
+        "cooperatives": await orgs.cooperatives(scope),
+        "villages": await orgs.villages(scope),
+        "role_name": ROLE_NAMES[viewer.role],
+        "figures": await members.counts(viewer) if not viewer.is_judge else {},
+        "today": local_day(moment),
+    }
+
+
 class HomeController(Controller):
     include_in_schema = False
     dependencies = {"viewer": Provide(provide_viewer)}
 
     @get("/", name="home", guards=[signed_in])
     async def home(self, viewer: NamedDependency[Viewer]) -> object:
-        scope = viewer.scope
-        return page(
-            "home/home.html",
-            federations=await orgs.unions_at_level(scope, Union.Level.federation),
-            cooperatives=await orgs.cooperatives(scope),
-            villages=await orgs.villages(scope),
-            role_name=ROLE_NAMES[viewer.role],
-            figures=await members.counts(viewer) if not viewer.is_judge else {},
-            today=dt.date.today(),
-        )
+        return page("home/home.html", **await home_page(viewer, now()))
 
     @get("/audit", guards=[admin_only])
     async def audit_log(self, offset: FromQuery[int] = 0) -> object:

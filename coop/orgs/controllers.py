@@ -2,26 +2,138 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
-from coop.access import Viewer
+from coop.access import Scope, Viewer
 from coop.guards import organizers, provide_viewer
 from coop.orgs import domain, forms
 from coop.orgs.tables import Union
 from coop.validation import Msg, ValidationError
 from coop.web import flash, flash_refusal, form_or_stash, invalid, page, redirect
 
+# The longest input each form takes, for the fields' maxlength (the domain's limits).
+LIMITS = {
+    "name_max": domain.NAME_MAX,
+    "products_max": domain.PRODUCTS_MAX,
+    "evidence_max": domain.EVIDENCE_MAX,
+    "item_title_max": domain.ITEM_TITLE_MAX,
+}
 
-async def _federation_choices(viewer: NamedDependency[Viewer]) -> dict:
+
+@dataclass(frozen=True)
+class FormPage:
+    """One create-and-edit form page, declared once: who may create, the record to edit
+    (NotFound outside the scope, Forbidden to whoever may not change it), its values as
+    the form shows them, the choices the form offers, how the form is read and saved.
+
+    Its GET and its 422 answer share one context; `record` is what the template calls
+    the record edited (None while creating); `save` is the domain's
+    save_<record>(scope, actor, data, record_id) and returns the record's id.
+    """
+
+    template: str
+    record: str
+    may_create: Callable[[Scope], None]
+    for_edit: Callable[[Scope, int], Awaitable[dict]]
+    initial: Callable[[dict], dict]
+    choices: Callable[[Viewer], Awaitable[dict]]
+    parse: Callable[[FormMultiDict], object]
+    save: Callable[..., Awaitable[int]]
+    shown_at: str  # where a saved record is shown, with {} for its id
+
+    async def context(self, viewer: Viewer, record: dict | None) -> dict:
+        return {self.record: record, **await self.choices(viewer), **LIMITS}
+
+    async def new(self, request: Request, viewer: Viewer, initial: dict) -> object:
+        self.may_create(viewer.scope)
+        return await self._show(request, viewer, initial, None)
+
+    async def create(self, request: Request, viewer: Viewer) -> object:
+        self.may_create(viewer.scope)
+        return await self._submit(request, viewer, None)
+
+    async def edit(self, request: Request, viewer: Viewer, record_id: int) -> object:
+        record = await self.for_edit(viewer.scope, record_id)
+        return await self._show(request, viewer, self.initial(record), record)
+
+    async def update(self, request: Request, viewer: Viewer, record_id: int) -> object:
+        return await self._submit(request, viewer, await self.for_edit(viewer.scope, record_id))
+
+    async def _show(
+        self, request: Request, viewer: Viewer, initial: dict, record: dict | None
+    ) -> object:
+        form = await form_or_stash(request, initial)
+        return page(self.template, form=form, **await self.context(viewer, record))
+
+    async def _submit(self, request: Request, viewer: Viewer, record: dict | None) -> object:
+        data = await request.form()
+        record_id = record["id"] if record else None
+        try:
+            saved = await self.save(viewer.scope, viewer.actor, self.parse(data), record_id)
+        except ValidationError as error:
+            return invalid(self.template, data, error, **await self.context(viewer, record))
+        flash(request, Msg("Saved."))
+        return redirect(request, self.shown_at.format(saved))
+
+
+async def _town_choices(viewer: Viewer) -> dict:
     return {"towns": await domain.manageable_towns(viewer.scope)}
 
 
-async def _cooperative_choices(viewer: NamedDependency[Viewer]) -> dict:
+async def _cooperative_choices(viewer: Viewer) -> dict:
     towns = {t["id"] for t in await domain.manageable_towns(viewer.scope)}
     villages = [v for v in await domain.villages(viewer.scope) if v["town"] in towns]
     return {"federations": await domain.manageable_federations(viewer.scope), "villages": villages}
+
+
+FEDERATION = FormPage(
+    template="orgs/federation_form.html",
+    record="federation",
+    may_create=domain.require_create_federation,
+    for_edit=domain.federation_for_edit,
+    initial=lambda federation: {
+        "name": federation["name"],
+        "town_id": federation["parent"],
+        "founded_on": federation["founded_on"] or "",
+    },
+    choices=_town_choices,
+    parse=forms.federation,
+    save=domain.save_federation,
+    shown_at="/orgs/unions/{}",
+)
+VILLAGE = FormPage(
+    template="orgs/village_form.html",
+    record="village",
+    may_create=domain.require_manage,
+    for_edit=domain.village_for_edit,
+    initial=lambda village: {"name": village["name"], "town_id": village["town"]},
+    choices=_town_choices,
+    parse=forms.village,
+    save=domain.save_village,
+    shown_at="/orgs/villages/{}",
+)
+COOPERATIVE = FormPage(
+    template="orgs/cooperative_form.html",
+    record="cooperative",
+    may_create=domain.require_manage,
+    for_edit=domain.cooperative_for_edit,
+    initial=lambda cooperative: {
+        "name": cooperative["name"],
+        "federation_id": cooperative["federation"],
+        "village_id": cooperative["village"],
+        "products": domain.PRODUCT_SEPARATORS[0].join(cooperative["products"]),
+    },
+    choices=_cooperative_choices,
+    parse=forms.cooperative,
+    save=domain.save_cooperative,
+    shown_at="/orgs/cooperatives/{}",
+)
 
 
 class OrgController(Controller):
@@ -44,8 +156,7 @@ class OrgController(Controller):
             node=node,
             path=await domain.ancestors(union["parent"]),
             can_edit=union["level"] == Union.Level.federation.value
-            and viewer.scope.can_manage
-            and (viewer.scope.everything or union_id in viewer.scope.federation_ids),
+            and domain.can_edit_standard(viewer.scope, union_id),
             town_manageable=union_id
             in {t["id"] for t in await domain.manageable_towns(viewer.scope)},
         )
@@ -56,72 +167,23 @@ class OrgController(Controller):
     async def new_federation(
         self, request: Request, viewer: NamedDependency[Viewer], town: FromQuery[int] = 0
     ) -> object:
-        domain.require_create_federation(viewer.scope)
-        form = await form_or_stash(request, {"town_id": town})
-        return page(
-            "orgs/federation_form.html",
-            form=form,
-            federation=None,
-            **await _federation_choices(viewer),
-        )
+        return await FEDERATION.new(request, viewer, {"town_id": town})
 
     @post("/federations/new")
     async def create_federation(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
-        domain.require_create_federation(viewer.scope)
-        data = await request.form()
-        try:
-            federation_id = await domain.save_federation(
-                viewer.scope, viewer.actor, forms.federation(data)
-            )
-        except ValidationError as error:
-            return invalid(
-                "orgs/federation_form.html",
-                data,
-                error,
-                federation=None,
-                **await _federation_choices(viewer),
-            )
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/orgs/unions/{federation_id}")
+        return await FEDERATION.create(request, viewer)
 
     @get("/federations/{federation_id:int}/edit")
     async def edit_federation(
         self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
-        federation = await domain.federation_for_edit(viewer.scope, federation_id)
-        initial = {
-            "name": federation["name"],
-            "town_id": federation["parent"],
-            "founded_on": federation["founded_on"] or "",
-        }
-        form = await form_or_stash(request, initial)
-        return page(
-            "orgs/federation_form.html",
-            form=form,
-            federation=federation,
-            **await _federation_choices(viewer),
-        )
+        return await FEDERATION.edit(request, viewer, federation_id)
 
     @post("/federations/{federation_id:int}/edit")
     async def update_federation(
         self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
-        federation = await domain.federation_for_edit(viewer.scope, federation_id)
-        data = await request.form()
-        try:
-            await domain.save_federation(
-                viewer.scope, viewer.actor, forms.federation(data), federation_id
-            )
-        except ValidationError as error:
-            return invalid(
-                "orgs/federation_form.html",
-                data,
-                error,
-                federation=federation,
-                **await _federation_choices(viewer),
-            )
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/orgs/unions/{federation_id}")
+        return await FEDERATION.update(request, viewer, federation_id)
 
     # --- villages
 
@@ -144,60 +206,23 @@ class OrgController(Controller):
     async def new_village(
         self, request: Request, viewer: NamedDependency[Viewer], town: FromQuery[int] = 0
     ) -> object:
-        domain.require_manage(viewer.scope)
-        form = await form_or_stash(request, {"town_id": town})
-        return page(
-            "orgs/village_form.html", form=form, village=None, **await _federation_choices(viewer)
-        )
+        return await VILLAGE.new(request, viewer, {"town_id": town})
 
     @post("/villages/new")
     async def create_village(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
-        domain.require_manage(viewer.scope)
-        data = await request.form()
-        try:
-            village_id = await domain.save_village(viewer.scope, viewer.actor, forms.village(data))
-        except ValidationError as error:
-            return invalid(
-                "orgs/village_form.html",
-                data,
-                error,
-                village=None,
-                **await _federation_choices(viewer),
-            )
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/orgs/villages/{village_id}")
+        return await VILLAGE.create(request, viewer)
 
     @get("/villages/{village_id:int}/edit")
     async def edit_village(
         self, request: Request, viewer: NamedDependency[Viewer], village_id: FromPath[int]
     ) -> object:
-        village = await domain.village_for_edit(viewer.scope, village_id)
-        form = await form_or_stash(request, {"name": village["name"], "town_id": village["town"]})
-        return page(
-            "orgs/village_form.html",
-            form=form,
-            village=village,
-            **await _federation_choices(viewer),
-        )
+        return await VILLAGE.edit(request, viewer, village_id)
 
     @post("/villages/{village_id:int}/edit")
     async def update_village(
         self, request: Request, viewer: NamedDependency[Viewer], village_id: FromPath[int]
     ) -> object:
-        village = await domain.village_for_edit(viewer.scope, village_id)
-        data = await request.form()
-        try:
-            await domain.save_village(viewer.scope, viewer.actor, forms.village(data), village_id)
-        except ValidationError as error:
-            return invalid(
-                "orgs/village_form.html",
-                data,
-                error,
-                village=village,
-                **await _federation_choices(viewer),
-            )
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/orgs/villages/{village_id}")
+        return await VILLAGE.update(request, viewer, village_id)
 
     # --- cooperatives
 
@@ -218,73 +243,23 @@ class OrgController(Controller):
     async def new_cooperative(
         self, request: Request, viewer: NamedDependency[Viewer], federation: FromQuery[int] = 0
     ) -> object:
-        domain.require_manage(viewer.scope)
-        form = await form_or_stash(request, {"federation_id": federation})
-        return page(
-            "orgs/cooperative_form.html",
-            form=form,
-            cooperative=None,
-            **await _cooperative_choices(viewer),
-        )
+        return await COOPERATIVE.new(request, viewer, {"federation_id": federation})
 
     @post("/cooperatives/new")
     async def create_cooperative(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
-        domain.require_manage(viewer.scope)
-        data = await request.form()
-        try:
-            cooperative_id = await domain.save_cooperative(
-                viewer.scope, viewer.actor, forms.cooperative(data)
-            )
-        except ValidationError as error:
-            return invalid(
-                "orgs/cooperative_form.html",
-                data,
-                error,
-                cooperative=None,
-                **await _cooperative_choices(viewer),
-            )
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/orgs/cooperatives/{cooperative_id}")
+        return await COOPERATIVE.create(request, viewer)
 
     @get("/cooperatives/{cooperative_id:int}/edit")
     async def edit_cooperative(
         self, request: Request, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
     ) -> object:
-        cooperative = await domain.cooperative_for_edit(viewer.scope, cooperative_id)
-        initial = {
-            "name": cooperative["name"],
-            "federation_id": cooperative["federation"],
-            "village_id": cooperative["village"],
-            "products": "、".join(cooperative["products"]),
-        }
-        form = await form_or_stash(request, initial)
-        return page(
-            "orgs/cooperative_form.html",
-            form=form,
-            cooperative=cooperative,
-            **await _cooperative_choices(viewer),
-        )
+        return await COOPERATIVE.edit(request, viewer, cooperative_id)
 
     @post("/cooperatives/{cooperative_id:int}/edit")
     async def update_cooperative(
         self, request: Request, viewer: NamedDependency[Viewer], cooperative_id: FromPath[int]
     ) -> object:
-        cooperative = await domain.cooperative_for_edit(viewer.scope, cooperative_id)
-        data = await request.form()
-        try:
-            await domain.save_cooperative(
-                viewer.scope, viewer.actor, forms.cooperative(data), cooperative_id
-            )
-        except ValidationError as error:
-            return invalid(
-                "orgs/cooperative_form.html",
-                data,
-                error,
-                cooperative=cooperative,
-                **await _cooperative_choices(viewer),
-            )
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/orgs/cooperatives/{cooperative_id}")
+        return await COOPERATIVE.update(request, viewer, cooperative_id)
 
     # --- the federation's establishment standard (六有)
 
@@ -304,15 +279,9 @@ class OrgController(Controller):
         item_id: FromPath[int],
     ) -> object:
         data = await request.form()
-        item = domain.StandardItemInput(
-            status=data.get("status", ""),
-            evidence=data.get("evidence", ""),
-            dated_on=data.get("dated_on", ""),
-            title=data.get("title", ""),
-        )
         try:
-            await domain.save_standard_item(
-                viewer.scope, viewer.actor, federation_id, item_id, item
+            item_id = await domain.save_standard_item(
+                viewer.scope, viewer.actor, federation_id, item_id, forms.standard_item(data)
             )
         except ValidationError as error:
             context = await _standards_page(viewer, federation_id, editing=item_id)
@@ -355,12 +324,14 @@ class OrgController(Controller):
 async def _standards_page(
     viewer: Viewer, federation_id: int, editing: int | str | None = None
 ) -> dict:
+    """The checklist page's context, for its GET and for a form sent back with errors."""
     checklist = await domain.standard_checklist(viewer.scope, federation_id)
     return {
         "checklist": checklist,
         "statuses": domain.STANDARD_STATUS_NAMES,
         "path": await domain.ancestors(checklist.federation["parent"]),
         "editing": editing,  # the item whose form came back with errors
+        **LIMITS,
     }
 
 

@@ -1,18 +1,19 @@
-"""Typed form input for federations, villages and cooperatives."""
+"""Typed form input for federations, villages, cooperatives and the 六有 checklist items."""
 
 from __future__ import annotations
 
 from litestar.datastructures import FormMultiDict
 
 from coop.forms import choice_id, optional_date
-from coop.orgs.domain import (
+from coop.orgs.domain.standards import StandardItemInput
+from coop.orgs.domain.union_tree import (
     NAME_MAX,
     PRODUCTS_MAX,
     CooperativeInput,
     FederationInput,
     VillageInput,
-    split_products,
 )
+from coop.orgs.queries import split_products
 from coop.validation import Msg, ValidationError, clean_text
 
 
@@ -65,3 +66,13 @@ def cooperative(data: FormMultiDict) -> CooperativeInput:
     if errors:
         raise ValidationError(errors)
     return result
+
+
+def standard_item(data: FormMultiDict) -> StandardItemInput:
+    """One checklist item's form, as typed: `save_standard_item` checks it."""
+    return StandardItemInput(
+        status=data.get("status", ""),
+        evidence=data.get("evidence", ""),
+        dated_on=data.get("dated_on", ""),
+        title=data.get("title", ""),
+    )

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
 
-from coop.access import ORGANIZERS, Viewer, require
+from coop import access
+from coop.access import ORGANIZERS, Scope, Viewer, require
 from coop.contests.tables import Contest, Entry, EntryMember, Result
-from coop.i18n import local_today
 from coop.members import domain as members
 from coop.members.tables import Member
 from coop.orgs import domain as orgs
@@ -69,7 +69,7 @@ async def narrowed(viewer: Viewer, union_id: int | None) -> tuple[Viewer, dict |
     if union is None:
         raise NotFound
     federations = frozenset(await orgs.federations_under(union_id))
-    return dataclasses.replace(viewer, scope=orgs.Scope(federation_ids=federations)), union
+    return dataclasses.replace(viewer, scope=Scope(federation_ids=federations)), union
 
 
 # --- members ------------------------------------------------------------------------
@@ -96,11 +96,11 @@ def _as_date(value) -> dt.date:
 
 
 async def enrollment_by_month(
-    scope: orgs.Scope, today: dt.date | None = None, months: int = MONTHS
+    scope: Scope, today: dt.date | None = None, months: int = MONTHS
 ) -> list[tuple[dt.date, int, int]]:
     """People who joined (by join date, whatever they are now) each month, the last
     `months` months; with everyone who had joined by the end of each month."""
-    today = today or local_today()
+    today = today or access.today()
     start = _month(today, months - 1)
     rows = await _and(  # one row per join day: a few thousand at most, however many members
         Member.select(Member.join_date, Count(alias="n")).group_by(Member.join_date),
@@ -123,7 +123,7 @@ async def enrollment_by_month(
     return result
 
 
-async def _members_by(scope: orgs.Scope, column, name_column) -> list[dict]:
+async def _members_by(scope: Scope, column, name_column) -> list[dict]:
     """Members and applicants per place, most members first."""
     rows = await _and(
         Member.select(
@@ -141,18 +141,18 @@ async def _members_by(scope: orgs.Scope, column, name_column) -> list[dict]:
     return sorted(places.values(), key=lambda p: (-p["members"], -p["applicants"], p["name"]))
 
 
-async def members_by_village(scope: orgs.Scope) -> list[dict]:
+async def members_by_village(scope: Scope) -> list[dict]:
     return await _members_by(scope, Member.village, Member.village.name)
 
 
-async def members_by_cooperative(scope: orgs.Scope) -> list[dict]:
+async def members_by_cooperative(scope: Scope) -> list[dict]:
     return await _members_by(scope, Member.cooperative, Member.cooperative.name)
 
 
 # --- trainings ----------------------------------------------------------------------
 
 
-def _people_in_scope(scope: orgs.Scope):
+def _people_in_scope(scope: Scope):
     """Registrants from the villages or cooperatives in scope, or at a session the
     viewer's own federation runs (None: everyone)."""
     if scope.everything:
@@ -165,7 +165,7 @@ def _people_in_scope(scope: orgs.Scope):
     return condition
 
 
-async def training_figures(scope: orgs.Scope) -> list[dict]:
+async def training_figures(scope: Scope) -> list[dict]:
     """Per programme the viewer sees: sessions held, and person-times (人次) — everyone
     checked in at a held session, counted once per session — of the people in scope."""
     unions = await orgs.event_unions(scope)
@@ -204,7 +204,7 @@ async def training_figures(scope: orgs.Scope) -> list[dict]:
 # --- contests -----------------------------------------------------------------------
 
 
-async def contest_figures(scope: orgs.Scope) -> list[dict]:
+async def contest_figures(scope: Scope) -> list[dict]:
     """Per contest the viewer sees: entries by members in scope, and those with an award
     (awards exist once the results are locked)."""
     unions = await orgs.event_unions(scope)

@@ -1,3 +1,6 @@
+import re
+
+from coop.accounts import domain
 from coop.accounts.tables import User
 from tests.factories import csrf_token, make_role_users, make_tree, post_form, sign_in
 
@@ -48,6 +51,25 @@ async def test_wrong_password_shows_message_and_keeps_username(client):
     assert "用户名或密码错误。" in response.text
     assert 'value="admin"' in response.text
     assert "nope" not in response.text
+
+
+def _maxlengths(page) -> dict[str, str]:
+    """Each text field's name with its maxlength."""
+    fields = re.findall(r'<input [^>]*name="(\w+)"[^>]*maxlength="(\d+)"', page.text)
+    return {name: int(length) for name, length in fields}
+
+
+async def test_sign_in_and_user_forms_take_the_lengths_the_accounts_take(client):
+    await make_role_users(await make_tree())
+    signing_in = {"username": domain.USERNAME_MAX, "password": domain.PASSWORD_MAX}
+    assert _maxlengths(await client.get("/login")) == signing_in
+    refused = await sign_in(client, "admin", "nope")
+    assert (refused.status_code, _maxlengths(refused)) == (422, signing_in)
+    await sign_in(client, "admin")
+    new_user = {**signing_in, "display_name": domain.DISPLAY_NAME_MAX}
+    assert _maxlengths(await client.get("/accounts/users/new")) == new_user
+    refused = await post_form(client, "/accounts/users/new", {"username": "lisi"})
+    assert (refused.status_code, _maxlengths(refused)) == (422, new_user)
 
 
 async def test_locked_sign_in_says_when_to_retry(client):

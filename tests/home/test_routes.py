@@ -1,4 +1,14 @@
-from tests.factories import make_role_users, make_tree, sign_in
+import datetime as dt
+import os
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date
+
+from coop.access import today
+from coop.home.controllers import home_page
+from tests.factories import make_role_users, make_tree, sign_in, viewer
 
 
 async def test_healthz_names_engine_and_current_migrations(client, settings):
@@ -45,3 +55,36 @@ async def test_admin_downloads_the_audit_log_and_the_download_is_audited(client)
     lines = answer.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "时间,操作人,操作,对象,详情"
     assert lines[-1].split(",")[1:3] == ["admin", "export"]
+
+
+async def test_home_greets_with_the_day_in_china_not_the_servers_day():
+    tree = await make_tree()
+    users = await make_role_users(tree)
+    admin = await viewer(users["admin"])
+    # 17:30 on 1 March in London is already 2 March in Chongqing
+    evening = dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC)
+    assert (await home_page(admin, evening))["today"] == dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def server_clock_away_from_china():
+    """The server's clock zone set where today is another day than in China."""
+    china_hour = dt.datetime.now(ZoneInfo("Asia/Shanghai")).hour
+    zone = "Etc/GMT+12" if china_hour < 20 else "Etc/GMT-14"  # 20 h behind, or 6 h ahead
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+async def test_home_page_shows_todays_date_in_china(client, server_clock_away_from_china):
+    assert dt.date.today() != today()
+    await make_role_users(await make_tree())
+    await sign_in(client, "admin")
+    page = await client.get("/", headers={"accept-language": "en"})
+    assert f"Today is {format_date(today(), 'full', locale='en')}." in page.text

@@ -1,5 +1,6 @@
 """The federation's establishment standard (六有) as a checklist: domain rules and pages."""
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -39,12 +40,61 @@ async def test_a_federation_checklist_starts_with_the_six_default_items(world):
     assert checklist.done == 0
 
 
-async def test_reading_the_checklist_twice_creates_the_items_once(world):
+async def _stored(federation: int) -> list[dict]:
+    return (
+        await StandardItem.select(StandardItem.key, StandardItem.status)
+        .where(StandardItem.federation == federation)
+        .order_by(StandardItem.position)
+        .run()
+    )
+
+
+async def test_reading_a_checklist_writes_nothing(world):
+    tree, scopes = world
+    before = await recent(1, 0)
+    for scope in (EVERYTHING, scopes["federation"], scopes["village"]):
+        checklist = await orgs.standard_checklist(scope, tree.federation)
+        assert len(checklist.items) == 6
+    assert (await _stored(tree.federation), await recent(1, 0)) == ([], before)
+
+
+async def test_the_first_save_stores_the_six_defaults_once(world):
+    tree, scopes = world
+    items = (await orgs.standard_checklist(EVERYTHING, tree.federation)).items
+    await asyncio.gather(  # two first saves at once
+        orgs.save_standard_item(
+            scopes["federation"], ACTOR, tree.federation, items[1]["id"], _done()
+        ),
+        orgs.save_standard_item(
+            scopes["federation"], ACTOR, tree.federation, items[2]["id"], _done()
+        ),
+    )
+    assert await _stored(tree.federation) == [
+        {"key": key, "status": "done" if key in ("rules", "premises") else "not_started"}
+        for key in orgs.STANDARD_DEFAULTS
+    ]
+
+
+async def test_a_refused_first_save_writes_nothing(world):
     tree, _ = world
-    await orgs.standard_checklist(EVERYTHING, tree.federation)
-    await orgs.standard_checklist(EVERYTHING, tree.federation)
-    count = await StandardItem.count().where(StandardItem.federation == tree.federation).run()
-    assert count == 6
+    [item, *_] = (await orgs.standard_checklist(EVERYTHING, tree.federation)).items
+    with pytest.raises(ValidationError):
+        await orgs.save_standard_item(
+            EVERYTHING, ACTOR, tree.federation, item["id"], _done("", "2099-01-01")
+        )
+    assert await _stored(tree.federation) == []
+
+
+async def test_a_form_read_before_the_first_save_saves_its_own_item_after_it(world):
+    tree, _ = world
+    unsaved = (await orgs.standard_checklist(EVERYTHING, tree.federation)).items
+    await orgs.save_standard_item(EVERYTHING, ACTOR, tree.federation, unsaved[0]["id"], _done())
+    await orgs.save_standard_item(EVERYTHING, ACTOR, tree.federation, unsaved[5]["id"], _done())
+    assert [row["status"] for row in await _stored(tree.federation)] == [
+        "done",
+        *["not_started"] * 4,
+        "done",
+    ]
 
 
 async def test_checklist_item_done_shows_in_completion(world):
@@ -57,7 +107,7 @@ async def test_checklist_item_done_shows_in_completion(world):
     completion = await orgs.standard_completion(EVERYTHING)
     assert [(row["id"], row["done"], row["total"]) for row in completion] == [
         (tree.federation, 4, 6),
-        (tree.far_federation, 0, 6),  # never opened: the six defaults, none done
+        (tree.far_federation, 0, 6),  # never saved: the six defaults, none done
     ]
 
 
@@ -79,7 +129,8 @@ async def test_item_keeps_status_evidence_and_date_and_is_audited(world):
         orgs.StandardItemInput("in_progress", note, "2022-06-18"),
     )
     [saved, *_] = (await orgs.standard_checklist(EVERYTHING, tree.federation)).items
-    assert (saved["status"], saved["evidence"], saved["dated_on"]) == (
+    assert (saved["key"], saved["status"], saved["evidence"], saved["dated_on"]) == (
+        item["key"],
         "in_progress",
         note,
         dt.date(2022, 6, 18),
@@ -88,7 +139,7 @@ async def test_item_keeps_status_evidence_and_date_and_is_audited(world):
     assert (entry["action"], entry["record_type"], entry["record_id"]) == (
         "update",
         "federation_standard_item",
-        str(item["id"]),
+        str(saved["id"]),
     )
 
 
@@ -130,6 +181,7 @@ async def test_village_organizer_sees_the_checklist_but_cannot_change_it(world):
 
 async def test_another_federations_checklist_is_not_found(world):
     tree, scopes = world
+    await orgs.add_standard_item(EVERYTHING, ACTOR, tree.far_federation, "有牌子")  # stored
     far = await orgs.standard_checklist(EVERYTHING, tree.far_federation)
     with pytest.raises(NotFound):
         await orgs.standard_checklist(scopes["federation"], tree.far_federation)
@@ -225,9 +277,14 @@ async def test_saving_an_item_on_the_page_shows_it_done(client, world):
         {"status": "done", "evidence": "制定工作制度6项", "dated_on": "2022-07-05"},
         form_url=url,
     )
-    assert (response.status_code, response.headers["location"]) == (303, f"{url}#item-{item['id']}")
+    saved = (await orgs.standard_checklist(EVERYTHING, tree.federation)).items[1]
+    assert (saved["key"], saved["id"] > 0) == (item["key"], True)  # stored by this first save
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"{url}#item-{saved['id']}",
+    )
     page = await client.get(url)
-    assert "制定工作制度6项" in page.text
+    assert "制定工作制度6项" in page.text and f'id="item-{saved["id"]}"' in page.text
     assert (await orgs.standard_checklist(EVERYTHING, tree.federation)).done == 1
 
 
@@ -245,6 +302,16 @@ async def test_a_refused_item_comes_back_with_what_was_typed(client, world):
     assert response.status_code == 422
     assert 'value="2099-01-01"' in response.text and "已挂牌</textarea>" in response.text
     assert f'aria-describedby="dated_on-{item["id"]}-error"' in response.text
+    assert await _stored(tree.federation) == []
+
+
+async def test_opening_the_checklist_page_writes_nothing(client, world):
+    tree, _ = world
+    await sign_in(client, "federation")
+    before = await recent(1, 0)
+    page = await client.get(f"/orgs/federations/{tree.federation}/standards")
+    assert (page.status_code, page.text.count('<li id="item-')) == (200, 6)
+    assert (await _stored(tree.federation), await recent(1, 0)) == ([], before)
 
 
 async def test_default_items_are_named_in_the_readers_language(client, world):

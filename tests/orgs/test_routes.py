@@ -1,5 +1,7 @@
 import gzip
 
+import pytest
+
 from coop.orgs.tables import Cooperative
 from tests.factories import csrf_token, make_role_users, make_tree, post_form, sign_in
 
@@ -70,6 +72,57 @@ async def test_empty_and_overlong_names_get_messages_in_english_too(client):
     assert "This field is required." in empty.text
     long = await post_form(client, "/orgs/villages/new", {"name": "村" * 101, "town_id": tree.town})
     assert "At most 100 characters." in long.text
+
+
+# (edit page, the record's id in the tree, its form as saved, where it is shown)
+EDIT_PAGES = [
+    (
+        "/orgs/federations/{}/edit",
+        "federation",
+        {"name": "“姜家黑”产业工会联合会", "town_id": "town", "founded_on": "2022-06-01"},
+        "/orgs/unions/{}",
+    ),
+    (
+        "/orgs/villages/{}/edit",
+        "village",
+        {"name": "蔡家寺村", "town_id": "town"},
+        "/orgs/villages/{}",
+    ),
+    (
+        "/orgs/cooperatives/{}/edit",
+        "cooperative",
+        {
+            "name": "蔡家寺村“黑黑黑”合作社",
+            "federation_id": "federation",
+            "village_id": "village",
+            "products": "黑猪、黑玉米、黑豆、黑米",
+        },
+        "/orgs/cooperatives/{}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "record", "saved", "shown_at"), EDIT_PAGES)
+async def test_an_edit_form_shows_the_record_comes_back_with_what_was_typed_and_saves(
+    client, url, record, saved, shown_at
+):
+    tree = await make_tree()
+    await make_role_users(tree)
+    await sign_in(client, "admin")
+    record_id = getattr(tree, record)
+    url = url.format(record_id)
+    form = {name: getattr(tree, value, value) for name, value in saved.items()}
+    page = await client.get(url)
+    assert (page.status_code, f'value="{saved["name"]}"' in page.text) == (200, True)
+    assert 'maxlength="100"' in page.text
+
+    refused = await post_form(client, url, {**form, "name": "村" * 101})
+    assert (refused.status_code, f'value="{"村" * 101}"' in refused.text) == (422, True)
+    assert f'href="{shown_at.format(record_id)}"' in refused.text  # still the record's page
+
+    renamed = await post_form(client, url, {**form, "name": "新名字"})
+    assert (renamed.status_code, renamed.headers["location"]) == (303, shown_at.format(record_id))
+    assert "新名字" in (await client.get(shown_at.format(record_id))).text
 
 
 async def test_htmx_post_with_token_header_gets_hx_redirect(client):
