@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from coop.forms import choice_id, local_moment, whole_number
 from coop.members.identity import check_mobile, check_resident_id
-from coop.trainings.domain import ProgrammeInput, RegistrationInput, SessionInput
+from coop.trainings.domain.inputs import ProgrammeInput, RegistrationInput, SessionInput
 from coop.validation import Msg, ValidationError, clean_text
 
 TITLE_MAX = 100
