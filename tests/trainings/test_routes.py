@@ -326,6 +326,52 @@ async def test_api_creates_lists_and_registers(client, world):
     assert "phone" not in registrations.json()[0]
 
 
+async def test_api_refuses_a_session_the_form_refuses_with_the_same_messages(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    too_long = {
+        "place": "村" * 201,
+        "trainer": "王" * 101,
+        "online_link": "https://a.cn/" + "x" * 500,
+    }
+    answer = await client.post(
+        "/api/v1/trainings/sessions/",
+        json={
+            "programme_id": programme,
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00:00+08:00",
+            "ends_at": "2030-05-01T16:00:00+08:00",
+            "capacity": 40,
+            **too_long,
+        },
+        headers=await _auth("federation"),
+    )
+    await sign_in(client, "federation")
+    form = await post_form(
+        client,
+        f"/trainings/programmes/{programme}/sessions/new",
+        {
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00",
+            "ends_at": "2030-05-01T16:00",
+            "capacity": "40",
+            "audience": "members",
+            "status": "draft",
+            **too_long,
+        },
+    )
+    assert (answer.status_code, form.status_code) == (422, 422)
+    errors = answer.json()["errors"]
+    assert errors == {
+        "trainer": "最多 100 个字符。",
+        "place": "最多 200 个字符。",
+        "online_link": "最多 500 个字符。",
+    }
+    for field, message in errors.items():
+        assert f'<p class="error" id="{field}-error">{message}</p>' in form.text
+    assert await trainings.sessions(who["federation"], programme) == []
+
+
 async def test_api_registration_with_bad_input_names_the_field(client, world):
     tree, _ = world
     session = await _session(world)

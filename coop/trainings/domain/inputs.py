@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+TITLE_MAX = 100  # a programme's title, a session's topic and trainer
+DESCRIPTION_MAX = 2000
+PLACE_MAX = 200
+LINK_MAX = 500  # a session's online link
 CAPACITY_MAX = 100_000
+NAME_MAX = 50  # a registrant's name
+# As typed, before checking: a mobile or ID number (spaces, +86), a registration code, a
+# roster search. Longer input is cut there: nothing valid is that long.
+NUMBER_TYPED_MAX = 40
+CODE_TYPED_MAX = 20
+SEARCH_MAX = 40
 
 
 @dataclass
