@@ -246,6 +246,34 @@ async def test_session_form_keeps_values_when_the_end_is_before_the_start(client
     assert 'value="2030-05-01T13:00"' in answer.text and "结束时间必须晚于开始时间" in answer.text
 
 
+def _controls(html: str) -> list[str]:
+    """A form page's controls: every field and choice, without what was typed."""
+    form = html[html.index("<form") : html.rindex("</form>")]
+    return re.findall(
+        r'<(?:input|select|textarea)[^>]*name="([^"]+)"|<option value="([^"]*)"', form
+    )
+
+
+async def test_refused_programme_and_session_forms_come_back_as_they_were_offered(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    session_id = await make_session(who["federation"], programme)
+    await sign_in(client, "federation")
+    session = {"topic": "短视频创作", "starts_at": "2030-05-01T14:00", "capacity": "40"}
+    for url, bad in (
+        ("/trainings/programmes/new", {"title": "", "union_id": str(tree.federation)}),
+        (f"/trainings/programmes/{programme}/edit", {"title": "计" * 101}),
+        (f"/trainings/programmes/{programme}/sessions/new", {**session, "ends_at": ""}),
+        (f"/trainings/sessions/{session_id}/edit", {**session, "ends_at": "2030-05-01T13:00"}),
+    ):
+        offered = await client.get(url)
+        hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', offered.text))
+        refused = await client.post(url, data={**hidden, **bad})
+        assert (offered.status_code, refused.status_code) == (200, 422), url
+        assert _controls(refused.text) == _controls(offered.text), url
+        assert 'class="error"' in refused.text
+
+
 async def test_session_created_from_the_form_reads_times_in_china(client, world):
     tree, who = world
     programme = await make_programme(who["federation"], tree)
