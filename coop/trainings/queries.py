@@ -5,9 +5,11 @@ own view, leads and a member's history; and `_lock`, the statement that locks a 
 
 from __future__ import annotations
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
+from piccolo.query.methods.select import SelectRaw
 
-from coop import db, privacy
+from coop import privacy
 from coop.access import MANAGERS, ORGANIZERS, Viewer, now, require
 from coop.members import domain as members
 from coop.members.identity import check_mobile
@@ -192,6 +194,21 @@ async def _lock(session_id: int) -> dict:
     return rows[0]
 
 
+# --- whose registration: the member a registrant is -------------------------------------
+
+# A registration belongs to the member it was linked to when it was made (a member of the
+# session's federations, matched by registration._check_person); else to the member
+# enrolled since with its ID number; else to the first one enrolled with its mobile number.
+# Worked out when read (keyed hashes, both indexed on member), so nothing has to write the
+# link when someone enrolls, and no page that shows it writes.
+REGISTRANT_MEMBER = (
+    "COALESCE(training_registration.member,"
+    " (SELECT MIN(m.id) FROM member m WHERE training_registration.id_hash != ''"
+    " AND m.id_hash = training_registration.id_hash),"
+    " (SELECT MIN(m.id) FROM member m WHERE m.phone_hash = training_registration.phone_hash))"
+)
+
+
 # --- organizers' roster ---------------------------------------------------------------
 
 
@@ -204,7 +221,7 @@ ROSTER_COLUMNS = (
     Registration.phone_masked,
     Registration.status,
     Registration.walk_in,
-    Registration.member,
+    SelectRaw(f'{REGISTRANT_MEMBER} AS "member"'),
     Registration.promoted_at,
     Registration.checked_in_at,
     Registration.notified_at,
@@ -384,13 +401,13 @@ async def find_registration(session: dict, code: str, phone: str) -> str:
 async def leads(viewer: Viewer) -> list[dict]:
     """Non-members who registered: people to enroll. Those enrolled since drop off the list."""
     unions = await visible_unions(viewer)
-    await _link_enrolled()
     query = Registration.select(
         *ROSTER_COLUMNS,
         Registration.session.topic.as_alias("topic"),
         Registration.session.starts_at.as_alias("starts_at"),
     ).where(
-        Registration.member.is_null() & (Registration.status != RegistrationStatus.cancelled.value)
+        WhereRaw(f"{REGISTRANT_MEMBER} IS NULL")
+        & (Registration.status != RegistrationStatus.cancelled.value)
     )
     if unions is not None:
         query = query.where(Registration.session.programme.union.is_in(list(unions) or [-1]))
@@ -400,22 +417,24 @@ async def leads(viewer: Viewer) -> list[dict]:
     return await query.order_by(Registration.id, ascending=False).limit(500).run()
 
 
-async def _link_enrolled() -> None:
-    """Registrations by people who have since enrolled point at their member record."""
-    for column in ("id_hash", "phone_hash"):
-        async with db.transaction():
-            await Registration.raw(
-                f"UPDATE training_registration SET member = ("
-                f" SELECT m.id FROM member m WHERE m.{column} = training_registration.{column}"
-                f" ORDER BY m.id LIMIT 1)"
-                f" WHERE member IS NULL AND {column} != '' AND EXISTS ("
-                f" SELECT 1 FROM member m WHERE m.{column} = training_registration.{column})"
-            )
-
-
 async def member_history(viewer: Viewer, member_id: int) -> list[dict]:
-    """A member's trainings, newest first."""
+    """A member's trainings, newest first: the registrations that are theirs
+    (REGISTRANT_MEMBER), made before they enrolled too."""
     await members.get_member(viewer, member_id)
+    keys = (
+        await Member.select(Member.id_hash, Member.phone_hash)
+        .where(Member.id == member_id)
+        .first()
+        .run()
+    )
+    theirs = (Registration.member == member_id) | (
+        Registration.member.is_null()
+        & (
+            (Registration.id_hash == keys["id_hash"])
+            | (Registration.phone_hash == keys["phone_hash"])
+        )
+        & WhereRaw(f"{REGISTRANT_MEMBER} = {{}}", member_id)
+    )
     return (
         await Registration.select(
             Registration.status,
@@ -427,7 +446,7 @@ async def member_history(viewer: Viewer, member_id: int) -> list[dict]:
             Registration.session.status.as_alias("session_status"),
             Registration.session.programme.title.as_alias("programme_title"),
         )
-        .where(Registration.member == member_id)
+        .where(theirs)
         .order_by(Registration.session.starts_at, ascending=False)
         .run()
     )

@@ -203,6 +203,20 @@ async def test_enrolling_a_lead_opens_the_enrollment_form_filled_in(client, worl
     assert 'value="新农人"' in form.text and f'value="{phone}"' in form.text
 
 
+async def test_opening_the_leads_page_writes_nothing(client, world):
+    tree, who = world
+    session = await _session(world)
+    phone = mobile()
+    await trainings.register(session, registrant(tree, "新农人", phone=phone))
+    await trainings.register(session, registrant(tree, "还没入会"))
+    await make_member(who["village"], tree, "新农人", phone=phone)
+    before = await Registration.select().order_by(Registration.id)
+    await sign_in(client, "village")
+    page = await client.get("/trainings/leads")
+    assert page.status_code == 200 and "还没入会" in page.text and "新农人" not in page.text
+    assert await Registration.select().order_by(Registration.id) == before
+
+
 async def test_sign_in_sheet_downloads_as_excel_with_names_as_text(client, world):
     tree, _ = world
     session = await _session(world)
