@@ -15,8 +15,9 @@ from coop.accounts.guards import api_token, public_rate_limit
 from coop.accounts.idempotency import KeyReused
 from coop.api import problem
 from coop.guards import provide_viewer
-from coop.trainings import domain, forms
-from coop.validation import Msg, ValidationError, clean_text
+from coop.trainings import forms, queries
+from coop.trainings.domain import planning, registration
+from coop.validation import Msg
 
 
 class SessionOut(msgspec.Struct):
@@ -129,7 +130,7 @@ class TrainingApiController(Controller):
         status: FromQuery[str] = "",
         upcoming: FromQuery[bool] = False,
     ) -> list[SessionOut]:
-        found = await domain.sessions(viewer, programme_id, upcoming=upcoming)
+        found = await queries.sessions(viewer, programme_id, upcoming=upcoming)
         return [_session_out(s) for s in found if not status or s["status"] == status]
 
     @post(
@@ -141,23 +142,17 @@ class TrainingApiController(Controller):
     async def create_session(
         self, viewer: NamedDependency[Viewer], data: JSONBody[SessionIn]
     ) -> Response[SessionOut]:
-        errors: dict[str, Msg] = {}
-        topic = clean_text(errors, "topic", data.topic, max_length=forms.TITLE_MAX)
-        trainer = clean_text(
-            errors, "trainer", data.trainer, max_length=forms.TITLE_MAX, required=False
-        )
-        if errors:
-            raise ValidationError(errors)
-        session_id = await domain.create_session(
+        session_id = await planning.create_session(
             viewer,
             data.programme_id,
-            domain.SessionInput(
-                topic=topic,
-                trainer=trainer,
+            forms.session_input(
+                {},
+                topic=data.topic,
+                trainer=data.trainer,
                 starts_at=_aware(data.starts_at),
                 ends_at=_aware(data.ends_at),
-                place=data.place.strip()[:200],
-                online_link=data.online_link.strip()[:500],
+                place=data.place,
+                online_link=data.online_link,
                 capacity=data.capacity,
                 audience=data.audience,
                 status=data.status,
@@ -165,7 +160,7 @@ class TrainingApiController(Controller):
                 registration_closes_at=_aware(data.registration_closes_at),
             ),
         )
-        session = await domain.get_session(viewer, session_id)
+        session = await queries.get_session(viewer, session_id)
         return Response(
             _session_out(session),
             status_code=201,
@@ -180,7 +175,7 @@ class TrainingApiController(Controller):
     async def list_registrations(
         self, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> list[RegistrationOut]:
-        rows = await domain.full_registrations(viewer, session_id)
+        rows = await queries.full_registrations(viewer, session_id)
         return [
             RegistrationOut(
                 id=r["id"],
@@ -214,23 +209,22 @@ class TrainingApiController(Controller):
     ) -> Response[RegisteredOut]:
         """The public page's rules: window, capacity then waiting list, one registration
         per mobile number. With an Idempotency-Key a retry returns the first answer."""
-        session = await domain.public_session(session_id=session_id)
-        registration = forms.registration(
-            {
-                "name": data.name,
-                "phone": data.phone,
-                "village_id": str(data.village_id),
-                "cooperative_id": str(data.cooperative_id or ""),
-                "resident_id": data.resident_id,
-            }
+        session = await queries.public_session(session_id=session_id)
+        registrant = forms.registration_input(
+            {},
+            name=data.name,
+            phone=data.phone,
+            village_id=data.village_id,
+            cooperative_id=data.cooperative_id,
+            resident_id=data.resident_id,
         )
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:
-            done = await domain.register(session, registration, key)
+            done = await registration.register(session, registrant, key)
         except KeyReused:
             detail = Msg("This Idempotency-Key was already used with different content.")
             return problem(422, detail)
-        found = await domain.registration_by_code(session, done.code)
+        found = await queries.registration_by_code(session, done.code)
         return Response(
             RegisteredOut(
                 code=done.code,

@@ -16,14 +16,22 @@ from coop.accounts import idempotency
 from coop.accounts.guards import public_rate_limit
 from coop.forms import as_local_input, id_list
 from coop.guards import organizers, provide_viewer
-from coop.i18n import format_moment, translate
+from coop.i18n import translate
 from coop.members import choices as member_choices
 from coop.members import domain as members
 from coop.members import forms as member_forms
 from coop.orgs import domain as orgs
 from coop.spreadsheets import XLSX_TYPE, attachment, xlsx
-from coop.trainings import domain, forms
-from coop.trainings.tables import Registration, TrainingSession
+from coop.trainings import exports, forms, queries
+from coop.trainings.choices import NAMES
+from coop.trainings.domain import (
+    attendance,
+    lead_enrollment,
+    member_registration,
+    planning,
+    registration,
+)
+from coop.trainings.domain.inputs import CODE_TYPED_MAX, SEARCH_MAX
 from coop.validation import Msg, ValidationError
 from coop.web import (
     STASHED_FORM,
@@ -31,6 +39,7 @@ from coop.web import (
     flash,
     flash_refusal,
     form_or_stash,
+    htmx_target,
     invalid,
     is_htmx,
     new_form_key,
@@ -39,27 +48,9 @@ from coop.web import (
     safe_next,
 )
 
-SESSION_STATUSES = {
-    TrainingSession.Status.draft.value: Msg("Draft"),
-    TrainingSession.Status.open.value: Msg("Open for registration"),
-    TrainingSession.Status.closed.value: Msg("Registration closed"),
-    TrainingSession.Status.held.value: Msg("Held"),
-    TrainingSession.Status.cancelled.value: Msg("Cancelled"),
-}
-AUDIENCES = {
-    TrainingSession.Audience.members.value: Msg("Members of the union only"),
-    TrainingSession.Audience.anyone.value: Msg("Anyone (non-members become enrollment leads)"),
-}
-REGISTRATION_STATUSES = {
-    Registration.Status.confirmed.value: Msg("Confirmed"),
-    Registration.Status.waitlisted.value: Msg("Waiting list"),
-    Registration.Status.cancelled.value: Msg("Cancelled"),
-}
-NAMES = dict(
-    session_statuses=SESSION_STATUSES,
-    audiences=AUDIENCES,
-    registration_statuses=REGISTRATION_STATUSES,
-)
+PROGRAMME_FORM = "trainings/programme_form.html"
+SESSION_FORM = "trainings/session_form.html"
+CHECK_IN = "trainings/check_in.html"
 
 
 def _values(data) -> dict:
@@ -77,6 +68,32 @@ def _session_form_values(session: dict) -> dict:
     return values
 
 
+# --- the form pages: one context per page, for its GET and for its 422 answer --------------
+
+
+async def _programme_form(viewer: Viewer, programme: dict | None) -> dict:
+    return dict(unions=await queries.owning_unions(viewer), programme=programme)
+
+
+def _session_form(programme: dict, session: dict | None) -> dict:
+    return dict(programme=programme, session=session, **NAMES)
+
+
+def _programme_of(session: dict) -> dict:
+    return {"id": session["programme"], "title": session["programme_title"]}
+
+
+async def _check_in(viewer: Viewer, session: dict, q: str = "") -> dict:
+    """The check-in page's roster and figures (the whole of `_roster.html`)."""
+    return dict(
+        session=session,
+        q=q,
+        registrations=await queries.roster(viewer, session["id"], q),
+        figures=await queries.figures(session["id"]),
+        **NAMES,
+    )
+
+
 # --- organizers --------------------------------------------------------------------
 
 
@@ -90,23 +107,19 @@ class TrainingController(Controller):
     async def index(self, viewer: NamedDependency[Viewer]) -> object:
         return page(
             "trainings/index.html",
-            programmes=await domain.programmes(viewer),
-            upcoming=await domain.sessions(viewer, upcoming=True),
+            programmes=await queries.programmes(viewer),
+            upcoming=await queries.sessions(viewer, upcoming=True),
             can_manage=viewer.can_approve,
             **NAMES,
         )
 
     @get("/programmes/new")
     async def new_programme(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
-        unions = await domain.owning_unions(viewer)
+        context = await _programme_form(viewer, None)
+        unions = context["unions"]
         initial = {"union_id": unions[0]["id"]} if len(unions) == 1 else {}
         initial["submission_key"] = new_form_key()
-        return page(
-            "trainings/programme_form.html",
-            form=await form_or_stash(request, initial),
-            unions=unions,
-            programme=None,
-        )
+        return page(PROGRAMME_FORM, form=await form_or_stash(request, initial), **context)
 
     @post("/programmes/new")
     async def create_programme(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
@@ -116,13 +129,10 @@ class TrainingController(Controller):
                 data.get("submission_key"),
                 viewer.id,
                 _values(data),
-                lambda: domain.save_programme(viewer, forms.programme(data)),
+                lambda: planning.save_programme(viewer, forms.programme(data)),
             )
         except ValidationError as error:
-            unions = await domain.owning_unions(viewer)
-            return invalid(
-                "trainings/programme_form.html", data, error, unions=unions, programme=None
-            )
+            return invalid(PROGRAMME_FORM, data, error, **await _programme_form(viewer, None))
         flash(request, Msg("Saved."))
         return redirect(request, f"/trainings/programmes/{programme_id}")
 
@@ -132,9 +142,9 @@ class TrainingController(Controller):
     ) -> object:
         return page(
             "trainings/programme.html",
-            programme=await domain.get_programme(viewer, programme_id),
-            sessions=await domain.sessions(viewer, programme_id),
-            totals=await domain.programme_totals(viewer, programme_id),
+            programme=await queries.get_programme(viewer, programme_id),
+            sessions=await queries.sessions(viewer, programme_id),
+            totals=await queries.programme_totals(viewer, programme_id),
             **NAMES,
         )
 
@@ -142,28 +152,24 @@ class TrainingController(Controller):
     async def edit_programme(
         self, request: Request, viewer: NamedDependency[Viewer], programme_id: FromPath[int]
     ) -> object:
-        programme = await domain.programme_for_edit(viewer, programme_id)
+        programme = await queries.programme_for_edit(viewer, programme_id)
         initial = {**programme, "union_id": programme["union"]}
         return page(
-            "trainings/programme_form.html",
+            PROGRAMME_FORM,
             form=await form_or_stash(request, initial),
-            unions=await domain.owning_unions(viewer),
-            programme=programme,
+            **await _programme_form(viewer, programme),
         )
 
     @post("/programmes/{programme_id:int}/edit")
     async def update_programme(
         self, request: Request, viewer: NamedDependency[Viewer], programme_id: FromPath[int]
     ) -> object:
-        programme = await domain.programme_for_edit(viewer, programme_id)
+        programme = await queries.programme_for_edit(viewer, programme_id)
         data = await request.form()
         try:
-            await domain.save_programme(viewer, forms.programme(data), programme_id)
+            await planning.save_programme(viewer, forms.programme(data), programme_id)
         except ValidationError as error:
-            unions = await domain.owning_unions(viewer)
-            return invalid(
-                "trainings/programme_form.html", data, error, unions=unions, programme=programme
-            )
+            return invalid(PROGRAMME_FORM, data, error, **await _programme_form(viewer, programme))
         flash(request, Msg("Saved."))
         return redirect(request, f"/trainings/programmes/{programme_id}")
 
@@ -176,42 +182,30 @@ class TrainingController(Controller):
         copy: FromQuery[int] = 0,
     ) -> object:
         """A new session; `copy` starts from an existing one (duplicate)."""
-        programme = await domain.programme_for_edit(viewer, programme_id)
+        programme = await queries.programme_for_edit(viewer, programme_id)
         initial = {"capacity": "50", "status": "draft", "audience": "members"}
         if copy:
-            source = await domain.get_session(viewer, copy)
+            source = await queries.get_session(viewer, copy)
             initial = {**_session_form_values(source), "status": "draft"}
         initial["submission_key"] = new_form_key()
-        return page(
-            "trainings/session_form.html",
-            form=await form_or_stash(request, initial),
-            programme=programme,
-            session=None,
-            **NAMES,
-        )
+        form = await form_or_stash(request, initial)
+        return page(SESSION_FORM, form=form, **_session_form(programme, None))
 
     @post("/programmes/{programme_id:int}/sessions/new")
     async def create_session(
         self, request: Request, viewer: NamedDependency[Viewer], programme_id: FromPath[int]
     ) -> object:
-        programme = await domain.programme_for_edit(viewer, programme_id)
+        programme = await queries.programme_for_edit(viewer, programme_id)
         data = await request.form()
         try:
             session_id = await idempotency.created_once(
                 data.get("submission_key"),
                 viewer.id,
                 _values(data),
-                lambda: domain.create_session(viewer, programme_id, forms.session(data)),
+                lambda: planning.create_session(viewer, programme_id, forms.session(data)),
             )
         except ValidationError as error:
-            return invalid(
-                "trainings/session_form.html",
-                data,
-                error,
-                programme=programme,
-                session=None,
-                **NAMES,
-            )
+            return invalid(SESSION_FORM, data, error, **_session_form(programme, None))
         flash(request, Msg("Saved."))
         return redirect(request, f"/trainings/sessions/{session_id}")
 
@@ -219,12 +213,12 @@ class TrainingController(Controller):
     async def session(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        session = await domain.get_session(viewer, session_id)
+        session = await queries.get_session(viewer, session_id)
         return page(
             "trainings/session.html",
             session=session,
-            figures=await domain.figures(session_id),
-            registrations=await domain.roster(viewer, session_id),
+            figures=await queries.figures(session_id),
+            registrations=await queries.roster(viewer, session_id),
             public_url=public_url(request, session),
             **NAMES,
         )
@@ -233,32 +227,22 @@ class TrainingController(Controller):
     async def edit_session(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        session = await domain.session_for_edit(viewer, session_id)
-        return page(
-            "trainings/session_form.html",
-            form=await form_or_stash(request, _session_form_values(session)),
-            programme={"id": session["programme"], "title": session["programme_title"]},
-            session=session,
-            **NAMES,
-        )
+        session = await queries.session_for_edit(viewer, session_id)
+        form = await form_or_stash(request, _session_form_values(session))
+        return page(SESSION_FORM, form=form, **_session_form(_programme_of(session), session))
 
     @post("/sessions/{session_id:int}/edit")
     async def update_session(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        session = await domain.session_for_edit(viewer, session_id)
+        session = await queries.session_for_edit(viewer, session_id)
         data = await request.form()
         try:
-            await domain.update_session(viewer, session_id, forms.session(data))
+            await planning.update_session(viewer, session_id, forms.session(data))
         except ValidationError as error:
-            return invalid(
-                "trainings/session_form.html",
-                data,
-                error,
-                programme={"id": session["programme"], "title": session["programme_title"]},
-                session=await domain.get_session(viewer, session_id),
-                **NAMES,
-            )
+            current = await queries.get_session(viewer, session_id)  # the version saved meanwhile
+            context = _session_form(_programme_of(session), current)
+            return invalid(SESSION_FORM, data, error, **context)
         flash(request, Msg("Saved."))
         return redirect(request, f"/trainings/sessions/{session_id}")
 
@@ -267,7 +251,7 @@ class TrainingController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
         try:
-            await domain.cancel_session(viewer, session_id)
+            await planning.cancel_session(viewer, session_id)
         except ValidationError as error:
             flash_refusal(request, error)
         else:
@@ -282,24 +266,12 @@ class TrainingController(Controller):
         session_id: FromPath[int],
         q: FromQuery[str] = "",
     ) -> object:
-        session = await domain.get_session(viewer, session_id)
-        q = q.strip()[:40]
-        context = dict(
-            session=session,
-            q=q,
-            registrations=await domain.roster(viewer, session_id, q),
-            figures=await domain.figures(session_id),
-            **NAMES,
-        )
-        if request.headers.get("hx-target", "").endswith("#roster"):
+        session = await queries.get_session(viewer, session_id)
+        context = await _check_in(viewer, session, q.strip()[:SEARCH_MAX])
+        if htmx_target(request) == "roster":
             return page("trainings/_roster.html", **context)
-        places = await domain.places(session)
-        return page(
-            "trainings/check_in.html",
-            form=await form_or_stash(request, {}),
-            **places,
-            **context,
-        )
+        places = await queries.places(session)
+        return page(CHECK_IN, form=await form_or_stash(request, {}), **places, **context)
 
     @post("/sessions/{session_id:int}/check-in-code")
     async def check_in_code(
@@ -307,33 +279,24 @@ class TrainingController(Controller):
     ) -> object:
         data = await request.form()
         try:
-            registration = await domain.check_in_by_code(viewer, session_id, data.get("code", ""))
+            found = await attendance.check_in_by_code(viewer, session_id, data.get("code", ""))
         except ValidationError as error:
             flash_refusal(request, error)
         else:
-            flash(request, Msg("{name} is checked in.", name=registration["name"]))
+            flash(request, Msg("{name} is checked in.", name=found["name"]))
         return redirect(request, f"/trainings/sessions/{session_id}/check-in")
 
     @post("/sessions/{session_id:int}/walk-in")
     async def walk_in(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        session = await domain.get_session(viewer, session_id)
+        session = await queries.get_session(viewer, session_id)
         data = await request.form()
         try:
-            await domain.add_walk_in(viewer, session_id, forms.registration(data))
+            await attendance.add_walk_in(viewer, session_id, forms.registration(data))
         except ValidationError as error:
-            return invalid(
-                "trainings/check_in.html",
-                data,
-                error,
-                session=session,
-                q="",
-                registrations=await domain.roster(viewer, session_id),
-                figures=await domain.figures(session_id),
-                **await domain.places(session),
-                **NAMES,
-            )
+            places = await queries.places(session)
+            return invalid(CHECK_IN, data, error, **places, **await _check_in(viewer, session))
         flash(request, Msg("Added and checked in."))
         return redirect(request, f"/trainings/sessions/{session_id}/check-in")
 
@@ -341,43 +304,41 @@ class TrainingController(Controller):
     async def check_in(
         self, request: Request, viewer: NamedDependency[Viewer], registration_id: FromPath[int]
     ) -> object:
-        return await _roster_answer(request, viewer, registration_id, domain.check_in)
+        return await _roster_answer(request, viewer, registration_id, attendance.check_in)
 
     @post("/registrations/{registration_id:int}/undo-check-in")
     async def undo_check_in(
         self, request: Request, viewer: NamedDependency[Viewer], registration_id: FromPath[int]
     ) -> object:
-        return await _roster_answer(request, viewer, registration_id, domain.undo_check_in)
+        return await _roster_answer(request, viewer, registration_id, attendance.undo_check_in)
 
     @post("/registrations/{registration_id:int}/cancel")
     async def cancel_registration(
         self, request: Request, viewer: NamedDependency[Viewer], registration_id: FromPath[int]
     ) -> object:
-        registration = await domain.get_registration(viewer, registration_id)
+        found = await queries.get_registration(viewer, registration_id)
         try:
-            await domain.cancel_registration(viewer, registration_id)
+            await attendance.cancel_registration(viewer, registration_id)
         except ValidationError as error:
             flash_refusal(request, error)
         else:
-            flash(request, Msg("Registration of {name} cancelled.", name=registration["name"]))
+            flash(request, Msg("Registration of {name} cancelled.", name=found["name"]))
         data = await request.form()
-        return redirect(
-            request,
-            safe_next(data.get("next"), f"/trainings/sessions/{registration['session']}"),
-        )
+        back = f"/trainings/sessions/{found['session']}"
+        return redirect(request, safe_next(data.get("next"), back))
 
     @post("/registrations/{registration_id:int}/notified")
     async def notified(
         self, request: Request, viewer: NamedDependency[Viewer], registration_id: FromPath[int]
     ) -> object:
-        registration = await domain.mark_notified(viewer, registration_id)
-        return redirect(request, f"/trainings/sessions/{registration['session']}")
+        found = await planning.mark_notified(viewer, registration_id)
+        return redirect(request, f"/trainings/sessions/{found['session']}")
 
     @get("/sessions/{session_id:int}/poster")
     async def poster(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        session = await domain.get_session(viewer, session_id)
+        session = await queries.get_session(viewer, session_id)
         return page(
             "trainings/poster.html",
             session=session,
@@ -391,55 +352,28 @@ class TrainingController(Controller):
     ) -> object:
         return page(
             "trainings/sign_in_sheet.html",
-            session=await domain.get_session(viewer, session_id),
-            registrations=await domain.full_roster(viewer, session_id),
+            session=await queries.get_session(viewer, session_id),
+            registrations=await queries.full_roster(viewer, session_id),
         )
 
     @get("/sessions/{session_id:int}/sign-in-sheet.xlsx")
     async def sign_in_sheet_xlsx(
         self, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> Response:
-        session = await domain.get_session(viewer, session_id)
-        registrations = await domain.full_roster(viewer, session_id)
-        header = [
-            translate(name)
-            for name in (
-                Msg("No."),
-                Msg("Full name"),
-                Msg("Village"),
-                Msg("Cooperative"),
-                Msg("Mobile"),
-                Msg("Walk-in"),
-                Msg("Checked in"),
-                Msg("Signature"),
-            )
-        ]
-        yes = translate(Msg("Yes"))
-        rows = (
-            [
-                n,
-                r["name"],
-                r["village_name"] or "",
-                r["cooperative_name"] or "",
-                r["phone_masked"],
-                yes if r["walk_in"] else "",
-                format_moment(r["checked_in_at"], "short", session["time_zone"]),
-                "",
-            ]
-            for n, r in enumerate(registrations, start=1)
-        )
-        day = format_moment(session["starts_at"], "yyyy-MM-dd", session["time_zone"])
+        session = await queries.get_session(viewer, session_id)
+        registrations = await queries.full_roster(viewer, session_id)
+        header, rows = exports.sign_in_sheet(session, registrations)
         return Response(
-            xlsx(translate(Msg("Sign-in sheet")), header, rows),
+            xlsx(translate(exports.SIGN_IN_SHEET), header, rows),
             media_type=XLSX_TYPE,
-            headers=attachment(f"{translate(Msg('Sign-in sheet'))} {day} {session['topic']}.xlsx"),
+            headers=attachment(exports.sign_in_sheet_name(session)),
         )
 
     @get("/sessions/{session_id:int}/add-members")
     async def add_members_page(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        session = await domain.get_session(viewer, session_id)
+        session = await queries.get_session(viewer, session_id)
         where = member_forms.member_filter(request.query_params)
         query = {k: v for k, v in request.query_params.items() if k != "page" and v}
         return page(
@@ -458,14 +392,14 @@ class TrainingController(Controller):
     async def add_members(
         self, request: Request, viewer: NamedDependency[Viewer], session_id: FromPath[int]
     ) -> object:
-        await domain.get_session(viewer, session_id)  # out of scope: 404, ticked or not
+        await queries.get_session(viewer, session_id)  # out of scope: 404, ticked or not
         data = await request.form()
         ids = id_list(data.getall("member_ids", []))
         if not ids:
             flash(request, Msg("Tick the members to register."))
             return redirect(request, f"/trainings/sessions/{session_id}/add-members")
         try:
-            result = await domain.register_members(viewer, session_id, ids)
+            result = await member_registration.register_members(viewer, session_id, ids)
         except ValidationError as error:
             flash_refusal(request, error)
             return redirect(request, f"/trainings/sessions/{session_id}")
@@ -481,7 +415,7 @@ class TrainingController(Controller):
 
     @get("/leads")
     async def leads(self, viewer: NamedDependency[Viewer]) -> object:
-        return page("trainings/leads.html", leads=await domain.leads(viewer), **NAMES)
+        return page("trainings/leads.html", leads=await queries.leads(viewer), **NAMES)
 
     @post("/registrations/{registration_id:int}/enroll")
     async def enroll_lead(
@@ -489,7 +423,7 @@ class TrainingController(Controller):
     ) -> object:
         """Open the enrollment form filled in with what the registrant gave."""
         try:
-            lead = await domain.lead_for_enrollment(viewer, registration_id)
+            lead = await lead_enrollment.lead_for_enrollment(viewer, registration_id)
         except ValidationError as error:
             flash_refusal(request, error)
             return redirect(request, "/trainings/leads")
@@ -502,7 +436,7 @@ class TrainingController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
         """A member's trainings: a part of the member page, or a page of its own."""
-        history = await domain.member_history(viewer, member_id)
+        history = await queries.member_history(viewer, member_id)
         template = (
             "trainings/_member_history.html"
             if is_htmx(request)
@@ -516,18 +450,18 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
     """One roster line after a tap: the new line for htmx, else the check-in page again."""
     data = await request.form()
     try:
-        registration = await action(viewer, registration_id)
+        found = await action(viewer, registration_id)
     except ValidationError as error:
         flash_refusal(request, error)
-        registration = await domain.get_registration(viewer, registration_id)
-        return redirect(request, f"/trainings/sessions/{registration['session']}/check-in")
-    session_id = registration["session"]
+        found = await queries.get_registration(viewer, registration_id)
+        return redirect(request, f"/trainings/sessions/{found['session']}/check-in")
+    session_id = found["session"]
     if is_htmx(request):
         return page(
             "trainings/_registration.html",
-            r=registration,
-            session=await domain.get_session(viewer, session_id),
-            figures=await domain.figures(session_id),
+            r=found,
+            session=await queries.get_session(viewer, session_id),
+            figures=await queries.figures(session_id),
             oob=True,
             **NAMES,
         )
@@ -539,7 +473,10 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
 
 
 class PublicRegistrationController(Controller):
-    """No account: a farmer opens the page from a QR code, registers, and may cancel."""
+    """No account: a farmer opens the page from a QR code, registers, and may cancel.
+
+    The page: queries.public_session, domain/registration.py, templates/trainings/public*.html.
+    """
 
     include_in_schema = False
     path = "/r"
@@ -547,14 +484,14 @@ class PublicRegistrationController(Controller):
 
     @get("/{slug:str}")
     async def session_page(self, request: Request, slug: FromPath[str]) -> object:
-        session = await domain.public_session(slug)
+        session = await queries.public_session(slug)
         form = await form_or_stash(request, {})
         form.values.setdefault("submission_key", idempotency.new_signed_key())
         return await _public_page(session, form)
 
     @post("/{slug:str}")
     async def register(self, request: Request, slug: FromPath[str]) -> object:
-        session = await domain.public_session(slug)
+        session = await queries.public_session(slug)
         data = await request.form()
         key = data.get("submission_key", "")
         try:
@@ -566,7 +503,7 @@ class PublicRegistrationController(Controller):
                         )
                     }
                 )
-            registered = await domain.register(session, forms.registration(data), key)
+            registered = await registration.register(session, forms.registration(data), key)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             if not idempotency.is_signed_key(key) or isinstance(error, idempotency.KeyReused):
@@ -576,63 +513,46 @@ class PublicRegistrationController(Controller):
 
     @get("/{slug:str}/registration/{code:str}")
     async def registration(self, slug: FromPath[str], code: FromPath[str]) -> object:
-        session = await domain.public_session(slug)
+        session = await queries.public_session(slug)
         return page(
             "trainings/public_status.html",
             session=session,
-            registration=await domain.registration_by_code(session, code[:20]),
+            registration=await queries.registration_by_code(session, code[:CODE_TYPED_MAX]),
             form=FormState({}),
             **NAMES,
         )
 
     @post("/{slug:str}/cancel")
     async def cancel(self, request: Request, slug: FromPath[str]) -> object:
-        session = await domain.public_session(slug)
+        session = await queries.public_session(slug)
         data = await request.form()
-        code = data.get("code", "")[:20]
+        code, phone = forms.lookup(data)
         try:
-            await domain.cancel_by_registrant(session, code, data.get("phone", "")[:40])
+            await registration.cancel_by_registrant(session, code, phone)
         except ValidationError as error:
-            return page(
-                "trainings/public_find.html",
-                status_code=422,
-                session=session,
-                form=FormState.from_multidict(data, error.errors),
-                cancelling=True,
-            )
+            form = FormState.from_multidict(data, error.errors)
+            return _find_page(session, form, cancelling=True, status_code=422)
         flash(request, Msg("Your registration is cancelled."))
         return redirect(request, f"/r/{slug}/registration/{code.strip().upper()}")
 
     @get("/{slug:str}/find")
     async def find_form(self, slug: FromPath[str]) -> object:
-        return page(
-            "trainings/public_find.html",
-            session=await domain.public_session(slug),
-            form=FormState({}),
-            cancelling=False,
-        )
+        return _find_page(await queries.public_session(slug), FormState({}), cancelling=False)
 
     @post("/{slug:str}/find")
     async def find(self, request: Request, slug: FromPath[str]) -> object:
-        session = await domain.public_session(slug)
+        session = await queries.public_session(slug)
         data = await request.form()
         try:
-            code = await domain.find_registration(
-                session, data.get("code", "")[:20], data.get("phone", "")[:40]
-            )
+            code = await queries.find_registration(session, *forms.lookup(data))
         except ValidationError as error:
-            return page(
-                "trainings/public_find.html",
-                status_code=422,
-                session=session,
-                form=FormState.from_multidict(data, error.errors),
-                cancelling=False,
-            )
+            form = FormState.from_multidict(data, error.errors)
+            return _find_page(session, form, cancelling=False, status_code=422)
         return redirect(request, f"/r/{slug}/registration/{code}")
 
     @get("/{slug:str}/qr.svg")
     async def qr_code(self, request: Request, slug: FromPath[str]) -> Response:
-        session = await domain.public_session(slug)
+        session = await queries.public_session(slug)
         buffer = io.BytesIO()
         segno.make(public_url(request, session), error="m").save(
             buffer, kind="svg", scale=8, border=2, xmldecl=False
@@ -645,13 +565,25 @@ class PublicRegistrationController(Controller):
 
 
 async def _public_page(session: dict, form: FormState, status_code: int = 200) -> object:
+    """The registration page, for its GET and its 422 answer."""
     return page(
         "trainings/public.html",
         status_code=status_code,
         session=session,
         form=form,
-        refusal=domain.registration_refusal(session),
+        refusal=registration.registration_refusal(session),
         seats_left=max(0, session["capacity"] - session["seats_taken"]),
-        **await domain.places(session),
+        **await queries.places(session),
         **NAMES,
+    )
+
+
+def _find_page(session: dict, form: FormState, *, cancelling: bool, status_code=200) -> object:
+    """Finding (or cancelling) a registration by its code and mobile number."""
+    return page(
+        "trainings/public_find.html",
+        status_code=status_code,
+        session=session,
+        form=form,
+        cancelling=cancelling,
     )

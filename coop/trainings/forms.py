@@ -1,20 +1,33 @@
-"""Typed input for the programme, session and registration forms."""
+"""Typed input for the programme, session and registration forms.
+
+`session_input` and `registration_input` take typed values and are the one check the HTML
+forms and the JSON API (api.py) share: the same limits, the same field messages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from dataclasses import fields
 
 from coop.forms import choice_id, local_moment, whole_number
 from coop.members.identity import check_mobile, check_resident_id
-from coop.trainings.domain import ProgrammeInput, RegistrationInput, SessionInput
+from coop.trainings.domain.inputs import (
+    CAPACITY_MAX,
+    CODE_TYPED_MAX,
+    DESCRIPTION_MAX,
+    LINK_MAX,
+    NAME_MAX,
+    NUMBER_TYPED_MAX,
+    PLACE_MAX,
+    TITLE_MAX,
+    ProgrammeInput,
+    RegistrationInput,
+    SessionInput,
+)
 from coop.validation import Msg, ValidationError, clean_text
 
-TITLE_MAX = 100
-DESCRIPTION_MAX = 2000
-PLACE_MAX = 200
-LINK_MAX = 500
-NAME_MAX = 50
 HONEYPOT = "homepage"  # hidden from people; a bot that fills it is refused
+SESSION_FIELDS = tuple(field.name for field in fields(SessionInput))  # the page's order
 
 
 def programme(data: Mapping) -> ProgrammeInput:
@@ -43,21 +56,17 @@ def _paragraphs(errors: dict[str, Msg], name: str, value: str | None) -> str:
 
 
 def session(data: Mapping) -> SessionInput:
+    """The session form: times read on the union's clock, then `session_input`."""
     errors: dict[str, Msg] = {}
-    capacity = (data.get("capacity") or "").strip()
-    version = data.get("version") or ""
-    result = SessionInput(
-        topic=clean_text(errors, "topic", data.get("topic"), max_length=TITLE_MAX),
-        trainer=clean_text(
-            errors, "trainer", data.get("trainer"), max_length=TITLE_MAX, required=False
-        ),
+    return session_input(
+        errors,
+        topic=data.get("topic"),
+        trainer=data.get("trainer"),
         starts_at=local_moment(errors, "starts_at", data.get("starts_at"), required=True),
         ends_at=local_moment(errors, "ends_at", data.get("ends_at"), required=True),
-        place=clean_text(errors, "place", data.get("place"), max_length=PLACE_MAX, required=False),
-        online_link=clean_text(
-            errors, "online_link", data.get("online_link"), max_length=LINK_MAX, required=False
-        ),
-        capacity=whole_number(capacity, 0),
+        place=data.get("place"),
+        online_link=data.get("online_link"),
+        capacity=whole_number(data.get("capacity")),
         audience=data.get("audience") or "",
         status=data.get("status") or "",
         registration_opens_at=local_moment(
@@ -66,29 +75,88 @@ def session(data: Mapping) -> SessionInput:
         registration_closes_at=local_moment(
             errors, "registration_closes_at", data.get("registration_closes_at"), required=False
         ),
-        version=whole_number(version, 0),
+        version=whole_number(data.get("version"), 0),
     )
-    if whole_number(capacity) is None:
-        errors["capacity"] = Msg("Enter a number of seats from 1 to {max}.", max=100_000)
-    if errors:
-        raise ValidationError(errors)
+
+
+def session_input(
+    errors: dict[str, Msg],
+    *,
+    topic: str | None,
+    trainer: str | None,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    place: str | None,
+    online_link: str | None,
+    capacity: int | None,
+    audience: str,
+    status: str,
+    registration_opens_at: dt.datetime | None = None,
+    registration_closes_at: dt.datetime | None = None,
+    version: int = 0,
+) -> SessionInput:
+    """A session as typed: text cleaned and held to its limits. `errors` holds what was
+    found while reading the values; raises ValidationError naming every bad field."""
+    result = SessionInput(
+        topic=clean_text(errors, "topic", topic, max_length=TITLE_MAX),
+        trainer=clean_text(errors, "trainer", trainer, max_length=TITLE_MAX, required=False),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=clean_text(errors, "place", place, max_length=PLACE_MAX, required=False),
+        online_link=clean_text(
+            errors, "online_link", online_link, max_length=LINK_MAX, required=False
+        ),
+        capacity=capacity if capacity is not None else 0,
+        audience=audience,
+        status=status,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        version=version,
+    )
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is None:
+            errors.setdefault(name, Msg("This field is required."))
+    if capacity is None:
+        errors["capacity"] = Msg("Enter a number of seats from 1 to {max}.", max=CAPACITY_MAX)
+    if errors:  # in the order of the page's fields
+        raise ValidationError({name: errors[name] for name in SESSION_FIELDS if name in errors})
     return result
 
 
 def registration(data: Mapping) -> RegistrationInput:
+    """The public and walk-in forms: a bot's honeypot, the ids read, then
+    `registration_input`."""
     errors: dict[str, Msg] = {}
     if data.get(HONEYPOT):
         errors["name"] = Msg("This registration could not be accepted.")
-    village = (data.get("village_id") or "").strip()
-    cooperative = (data.get("cooperative_id") or "").strip()
-    result = RegistrationInput(
-        name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
-        phone=(data.get("phone") or "")[:40],
-        village_id=whole_number(village),
-        cooperative_id=whole_number(cooperative),
-        resident_id=(data.get("resident_id") or "")[:40],
+    return registration_input(
+        errors,
+        name=data.get("name"),
+        phone=data.get("phone") or "",
+        village_id=whole_number(data.get("village_id")),
+        cooperative_id=whole_number(data.get("cooperative_id")),
+        resident_id=data.get("resident_id") or "",
     )
-    if whole_number(village) is None:
+
+
+def registration_input(
+    errors: dict[str, Msg],
+    *,
+    name: str | None,
+    phone: str,
+    village_id: int | None,
+    cooperative_id: int | None = None,
+    resident_id: str = "",
+) -> RegistrationInput:
+    """A registrant as typed; raises ValidationError naming every bad field at once."""
+    result = RegistrationInput(
+        name=clean_text(errors, "name", name, max_length=NAME_MAX),
+        phone=phone[:NUMBER_TYPED_MAX],
+        village_id=village_id,
+        cooperative_id=cooperative_id,
+        resident_id=resident_id[:NUMBER_TYPED_MAX],
+    )
+    if village_id is None:
         errors["village_id"] = Msg("Choose a village from the list.")
     if errors:  # say everything wrong at once, not one field per attempt
         if error := check_mobile(result.phone)[1]:
@@ -97,3 +165,10 @@ def registration(data: Mapping) -> RegistrationInput:
             errors["resident_id"] = error
         raise ValidationError(errors)
     return result
+
+
+def lookup(data: Mapping) -> tuple[str, str]:
+    """A registrant finding or cancelling their registration: the code and the mobile number
+    they typed."""
+    code = (data.get("code") or "")[:CODE_TYPED_MAX]
+    return code, (data.get("phone") or "")[:NUMBER_TYPED_MAX]

@@ -147,6 +147,37 @@ async def test_non_member_is_a_lead_until_enrolled(world):
     assert [h["topic"] for h in history] == ["直播带货基础知识"]
 
 
+async def test_people_enrolled_after_registering_are_members_at_once_by_id_or_mobile(world):
+    tree, who = world
+    session = await _open_session(who, tree)
+    phone, number = mobile(), resident_id()
+    by_phone = await _register(session, tree, "新农人", phone=phone)
+    by_id = await _register(session, tree, "老农人", resident_id=number)
+    newcomer = await make_member(who["village"], tree, "新农人", phone=phone)
+    veteran = await make_member(who["village"], tree, "老农人", id_number=number)
+    # Nobody opened the leads page: their trainings are theirs all the same.
+    for member_id in (newcomer, veteran):
+        history = await trainings.member_history(who["village"], member_id)
+        assert [h["topic"] for h in history] == ["直播带货基础知识"]
+    found = await trainings.get_registration(who["village"], by_phone.registration_id)
+    assert found["member"] == newcomer
+    with pytest.raises(ValidationError) as refused:
+        await trainings.lead_for_enrollment(who["village"], by_id.registration_id)
+    assert list(refused.value.errors) == ["registration"]
+    assert await trainings.leads(who["village"]) == []
+
+
+async def test_a_shared_mobile_makes_a_registration_the_first_enrolled_members(world):
+    tree, who = world
+    session = await _open_session(who, tree)
+    phone = mobile()
+    await _register(session, tree, "王家", phone=phone)
+    first = await make_member(who["village"], tree, "王大", phone=phone)
+    second = await make_member(who["village"], tree, "王二", phone=phone)
+    assert len(await trainings.member_history(who["village"], first)) == 1
+    assert await trainings.member_history(who["village"], second) == []
+
+
 async def test_lead_prefills_enrollment_without_the_id_number_and_is_audited(world):
     tree, who = world
     session = await _open_session(who, tree)

@@ -203,6 +203,20 @@ async def test_enrolling_a_lead_opens_the_enrollment_form_filled_in(client, worl
     assert 'value="新农人"' in form.text and f'value="{phone}"' in form.text
 
 
+async def test_opening_the_leads_page_writes_nothing(client, world):
+    tree, who = world
+    session = await _session(world)
+    phone = mobile()
+    await trainings.register(session, registrant(tree, "新农人", phone=phone))
+    await trainings.register(session, registrant(tree, "还没入会"))
+    await make_member(who["village"], tree, "新农人", phone=phone)
+    before = await Registration.select().order_by(Registration.id)
+    await sign_in(client, "village")
+    page = await client.get("/trainings/leads")
+    assert page.status_code == 200 and "还没入会" in page.text and "新农人" not in page.text
+    assert await Registration.select().order_by(Registration.id) == before
+
+
 async def test_sign_in_sheet_downloads_as_excel_with_names_as_text(client, world):
     tree, _ = world
     session = await _session(world)
@@ -244,6 +258,34 @@ async def test_session_form_keeps_values_when_the_end_is_before_the_start(client
     )
     assert answer.status_code == 422
     assert 'value="2030-05-01T13:00"' in answer.text and "结束时间必须晚于开始时间" in answer.text
+
+
+def _controls(html: str) -> list[str]:
+    """A form page's controls: every field and choice, without what was typed."""
+    form = html[html.index("<form") : html.rindex("</form>")]
+    return re.findall(
+        r'<(?:input|select|textarea)[^>]*name="([^"]+)"|<option value="([^"]*)"', form
+    )
+
+
+async def test_refused_programme_and_session_forms_come_back_as_they_were_offered(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    session_id = await make_session(who["federation"], programme)
+    await sign_in(client, "federation")
+    session = {"topic": "短视频创作", "starts_at": "2030-05-01T14:00", "capacity": "40"}
+    for url, bad in (
+        ("/trainings/programmes/new", {"title": "", "union_id": str(tree.federation)}),
+        (f"/trainings/programmes/{programme}/edit", {"title": "计" * 101}),
+        (f"/trainings/programmes/{programme}/sessions/new", {**session, "ends_at": ""}),
+        (f"/trainings/sessions/{session_id}/edit", {**session, "ends_at": "2030-05-01T13:00"}),
+    ):
+        offered = await client.get(url)
+        hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', offered.text))
+        refused = await client.post(url, data={**hidden, **bad})
+        assert (offered.status_code, refused.status_code) == (200, 422), url
+        assert _controls(refused.text) == _controls(offered.text), url
+        assert 'class="error"' in refused.text
 
 
 async def test_session_created_from_the_form_reads_times_in_china(client, world):
@@ -324,6 +366,52 @@ async def test_api_creates_lists_and_registers(client, world):
     registrations = await client.get(url, headers=headers)
     assert [r["name"] for r in registrations.json()] == ["赵六", "钱七"]
     assert "phone" not in registrations.json()[0]
+
+
+async def test_api_refuses_a_session_the_form_refuses_with_the_same_messages(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    too_long = {
+        "place": "村" * 201,
+        "trainer": "王" * 101,
+        "online_link": "https://a.cn/" + "x" * 500,
+    }
+    answer = await client.post(
+        "/api/v1/trainings/sessions/",
+        json={
+            "programme_id": programme,
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00:00+08:00",
+            "ends_at": "2030-05-01T16:00:00+08:00",
+            "capacity": 40,
+            **too_long,
+        },
+        headers=await _auth("federation"),
+    )
+    await sign_in(client, "federation")
+    form = await post_form(
+        client,
+        f"/trainings/programmes/{programme}/sessions/new",
+        {
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00",
+            "ends_at": "2030-05-01T16:00",
+            "capacity": "40",
+            "audience": "members",
+            "status": "draft",
+            **too_long,
+        },
+    )
+    assert (answer.status_code, form.status_code) == (422, 422)
+    errors = answer.json()["errors"]
+    assert errors == {
+        "trainer": "最多 100 个字符。",
+        "place": "最多 200 个字符。",
+        "online_link": "最多 500 个字符。",
+    }
+    for field, message in errors.items():
+        assert f'<p class="error" id="{field}-error">{message}</p>' in form.text
+    assert await trainings.sessions(who["federation"], programme) == []
 
 
 async def test_api_registration_with_bad_input_names_the_field(client, world):

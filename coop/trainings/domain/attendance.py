@@ -1,0 +1,90 @@
+"""At the door: checking in by a tap or the registration code, undoing it, walk-ins (registered
+and checked in at once), and an organizer cancelling a registration from the roster."""
+
+from __future__ import annotations
+
+from coop import db
+from coop.access import Viewer
+from coop.audit import domain as audit
+from coop.trainings.domain.inputs import RegistrationInput
+from coop.trainings.domain.registration import Registered, _check_person, _write_registration
+from coop.trainings.domain.seats import _cancel, _check_in_locked
+from coop.trainings.queries import (
+    Audience,
+    RegistrationStatus,
+    SessionStatus,
+    _lock,
+    get_registration,
+    get_session,
+)
+from coop.trainings.tables import Registration
+from coop.validation import Msg, ValidationError
+
+
+def _require_check_in(session: dict) -> None:
+    if session["status"] in (SessionStatus.draft.value, SessionStatus.cancelled.value):
+        raise ValidationError({"session": Msg("Check-in is only possible for published sessions.")})
+
+
+async def check_in(viewer: Viewer, registration_id: int) -> dict:
+    registration = await get_registration(viewer, registration_id)
+    _require_check_in(await get_session(viewer, registration["session"]))
+    if registration["status"] == RegistrationStatus.cancelled.value:
+        raise ValidationError({"registration": Msg("This registration was cancelled.")})
+    async with db.transaction():
+        session = await _lock(registration["session"])
+        current = (
+            await Registration.select(Registration.id, Registration.status)
+            .where(Registration.id == registration_id)
+            .first()
+            .run()
+        )
+        if current["status"] == RegistrationStatus.cancelled.value:  # cancelled a moment ago
+            raise ValidationError({"registration": Msg("This registration was cancelled.")})
+        await _check_in_locked(session, current, viewer)
+    return await get_registration(viewer, registration_id)
+
+
+async def check_in_by_code(viewer: Viewer, session_id: int, code: str) -> dict:
+    await get_session(viewer, session_id)
+    row = (
+        await Registration.select(Registration.id)
+        .where((Registration.session == session_id) & (Registration.code == code.strip().upper()))
+        .first()
+        .run()
+    )
+    if row is None:
+        raise ValidationError({"code": Msg("No registration for this session has this code.")})
+    return await check_in(viewer, row["id"])
+
+
+async def undo_check_in(viewer: Viewer, registration_id: int) -> dict:
+    registration = await get_registration(viewer, registration_id)
+    async with db.transaction():
+        await (
+            Registration.update(
+                {Registration.checked_in_at: None, Registration.checked_in_by: None}
+            )
+            .where(Registration.id == registration["id"])
+            .run()
+        )
+    return await get_registration(viewer, registration_id)
+
+
+async def add_walk_in(viewer: Viewer, session_id: int, data: RegistrationInput) -> Registered:
+    """Someone at the door: registered and checked in at once, past capacity if need be."""
+    session = await get_session(viewer, session_id)
+    if session["status"] in (SessionStatus.draft.value, SessionStatus.cancelled.value):
+        raise ValidationError({"session": Msg("Check-in is only possible for published sessions.")})
+    person = await _check_person({**session, "audience": Audience.anyone.value}, data)
+    result = await _write_registration(session_id, person, by=viewer, walk_in=True)
+    async with db.transaction():
+        await audit.record(viewer.actor, "walk_in", "training_registration", result.registration_id)
+    return result
+
+
+async def cancel_registration(viewer: Viewer, registration_id: int) -> None:
+    registration = await get_registration(viewer, registration_id)
+    await _cancel(registration["session"], registration_id)
+    async with db.transaction():
+        await audit.record(viewer.actor, "cancel", "training_registration", registration_id)
