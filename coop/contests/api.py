@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from coop.access import Viewer
 from coop.accounts.guards import api_token, public_rate_limit
-from coop.contests import domain
+from coop.contests import domain, queries
 from coop.contests.tables import Contest
 from coop.forms import whole_number
 from coop.guards import provide_viewer
@@ -79,10 +79,10 @@ class ContestApiController(Controller):
         summary="Published results (public: names, places and awards only)",
     )
     async def results(self, contest_id: FromPath[int]) -> ResultsOut:
-        contest = await Contest.select(Contest.slug).where(Contest.id == contest_id).first()
-        if contest is None:
+        slug = await queries.contest_slug(contest_id)
+        if slug is None:
             raise NotFound
-        public = await domain.public_results(contest["slug"])
+        public = await domain.public_results(slug)
         return ResultsOut(
             contest=public["contest"]["title"],
             published_at=public["contest"]["published_at"],
