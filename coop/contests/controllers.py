@@ -55,15 +55,15 @@ def _tiers_text(tiers) -> str:
     return "\n".join(f"{name} {count}" if count else name for name, count in tiers)
 
 
-def _contest_form_values(contest: dict) -> dict:
-    values = {k: v for k, v in contest.items() if isinstance(v, str | int)}
-    values |= {name: as_local_input(contest[name]) for name in WINDOWS}
+def _contest_form_values(contest: domain.ContestView) -> dict:
+    values = {"title": contest.title, "description": contest.description}
+    values |= {"version": contest.version, "union_id": contest.union}
+    values |= {name: as_local_input(getattr(contest, name)) for name in WINDOWS}
     values |= {
-        "union_id": contest["union"],
-        "award_tiers": _tiers_text(contest["tiers"]),
-        "allow_teams": "1" if contest["allow_teams"] else "",
-        "trimmed_mean": "1" if contest["trimmed_mean"] else "",
-        "ties_go_up": "1" if contest["ties_go_up"] else "0",
+        "award_tiers": _tiers_text(contest.tiers),
+        "allow_teams": "1" if contest.allow_teams else "",
+        "trimmed_mean": "1" if contest.trimmed_mean else "",
+        "ties_go_up": "1" if contest.ties_go_up else "0",
     }
     return values
 
@@ -391,7 +391,7 @@ class ContestController(Controller):
         return Response(
             xlsx(title, header, rows),
             media_type=XLSX_TYPE,
-            headers=attachment(f"{sheet.contest['title']} {title}.xlsx"),
+            headers=attachment(f"{sheet.contest.title} {title}.xlsx"),
         )
 
     @get("/members/{member_id:int}")
@@ -425,7 +425,7 @@ async def _scheme_page(
         criteria=scheme,
         weights=domain.weights_total(scheme),
         judges=await domain.judges(contest_id),
-        candidates=await domain.judge_candidates(viewer) if contest["can_manage"] else [],
+        candidates=await domain.judge_candidates(viewer) if contest.can_manage else [],
         form=form,
         **NAMES,
     )
@@ -502,7 +502,8 @@ class JudgingController(Controller):
 
     @get("/{contest_id:int}")
     async def sheet(self, viewer: NamedDependency[Viewer], contest_id: FromPath[int]) -> object:
-        return page("contests/sheet.html", **await domain.judge_sheet(viewer, contest_id), **NAMES)
+        sheet = await domain.judge_sheet(viewer, contest_id)
+        return page("contests/sheet.html", sheet=sheet, **NAMES)
 
     @get("/{contest_id:int}/entries/{entry_id:int}")
     async def score_form(
@@ -511,7 +512,7 @@ class JudgingController(Controller):
         contest_id: FromPath[int],
         entry_id: FromPath[int],
     ) -> object:
-        return await _score_page(viewer, contest_id, entry_id, None)
+        return _score_page(await domain.entry_scores(viewer, contest_id, entry_id), None)
 
     @post("/{contest_id:int}/entries/{entry_id:int}")
     async def save_scores(
@@ -522,22 +523,24 @@ class JudgingController(Controller):
         entry_id: FromPath[int],
     ) -> object:
         data = await request.form()
-        current = await domain.entry_scores(viewer, contest_id, entry_id)
+        current = await domain.entry_scores(viewer, contest_id, entry_id)  # read once a save
         try:
-            values, versions = forms.scores(data, current["criteria"])
-            await domain.save_scores(viewer, contest_id, entry_id, values, versions)
+            values, versions = forms.scores(data, current.criteria)
         except ValidationError as error:
-            return await _score_page(
-                viewer, contest_id, entry_id, FormState.from_multidict(data, error.errors), 422
+            return _score_page(current, FormState.from_multidict(data, error.errors), 422)
+        try:
+            saved = await domain.save_scores(
+                viewer, contest_id, entry_id, values, versions, sheet=current
             )
-        empty = len(current["criteria"]) - len(
-            (await domain.entry_scores(viewer, contest_id, entry_id))["scores"]
-        )
+        except ValidationError as error:  # refused by what is stored: show it as it is now
+            current = await domain.entry_scores(viewer, contest_id, entry_id)
+            return _score_page(current, FormState.from_multidict(data, error.errors), 422)
+        empty = len(current.criteria) - len(saved)
         if empty:  # a skipped field is easy to miss on a phone: stay on this entry
             flash(request, Msg("Saved; {n} scores for this entry are still empty.", n=empty))
             return redirect(request, f"/judging/{contest_id}/entries/{entry_id}")
         flash(request, Msg("Scores saved."))
-        following = current["next_id"]
+        following = current.next_id
         target = (
             f"/judging/{contest_id}/entries/{following}" if following else f"/judging/{contest_id}"
         )
@@ -556,25 +559,16 @@ class JudgingController(Controller):
         return redirect(request, f"/judging/{contest_id}")
 
 
-async def _score_page(
-    viewer: Viewer, contest_id: int, entry_id: int, form: FormState | None, status_code=200
-) -> object:
-    current = await domain.entry_scores(viewer, contest_id, entry_id)
-    stored = current["scores"]
-    fresh = {f"score_{c}": str(s["score"]) for c, s in stored.items()}
-    versions = {f"version_{c}": str(s["version"]) for c, s in stored.items()}
+def _score_page(current: domain.JudgeEntry, form: FormState | None, status_code=200) -> object:
+    """One entry's scoring page, from the judge's sheet read for this request."""
+    stored = current.scores
+    fresh = {f"score_{c}": str(s.score) for c, s in stored.items()}
+    versions = {f"version_{c}": str(s.version) for c, s in stored.items()}
     if form is None:
         form = FormState({**fresh, **versions})
     else:  # typed values kept; versions are the current ones, so a corrected save goes in
         form.values |= versions
-    return page(
-        "contests/score.html",
-        status_code=status_code,
-        form=form,
-        stored=stored,
-        **current,
-        **NAMES,
-    )
+    return page("contests/score.html", status_code=status_code, form=form, sheet=current, **NAMES)
 
 
 # --- the public ------------------------------------------------------------------------

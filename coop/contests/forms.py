@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from coop.contests.domain import ContestInput, CriterionInput, EntryInput, parse_score
 from coop.forms import choice_id, id_list, local_moment, whole_number
-from coop.validation import Msg, ValidationError, clean_text
+from coop.validation import Msg, NotFound, ValidationError, clean_text
 
 TITLE_MAX = 100
 TEXT_MAX = 2000
@@ -126,16 +126,30 @@ def entry(data: Mapping) -> EntryInput:
 
 
 def scores(data: Mapping, criteria: list[dict]) -> tuple[dict[int, Decimal], dict[int, int]]:
-    """The scores typed for one entry, and the version of each the page showed."""
+    """The scores typed on the scoring page for one entry, and the version of each it showed."""
+    return typed_scores(
+        {str(c["id"]): data.get(f"score_{c['id']}", "") for c in criteria},
+        {str(c["id"]): whole_number(data.get(f"version_{c['id']}") or "0", 0) for c in criteria},
+        criteria,
+    )
+
+
+def typed_scores(
+    typed: Mapping[str, str], shown: Mapping[str, int], criteria: list[dict]
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """Scores for one entry, criterion id → text (the page's fields, or the API's JSON), and
+    the version of each the judge saw. A criterion not on the judge's sheet is NotFound;
+    an empty score is left out."""
+    maximum = {str(c["id"]): c["max_score"] for c in criteria}
     errors: dict[str, Msg] = {}
-    values, versions = {}, {}
-    for c in criteria:
-        name = f"score_{c['id']}"
-        value = parse_score(errors, name, data.get(name, ""), c["max_score"])
+    values = {}
+    for key, text in typed.items():
+        if key not in maximum:
+            raise NotFound
+        value = parse_score(errors, f"score_{key}", text, maximum[key])
         if value is not None:
-            values[c["id"]] = value
-        version = data.get(f"version_{c['id']}") or "0"
-        versions[c["id"]] = whole_number(version, 0)
+            values[int(key)] = value
     if errors:
         raise ValidationError(errors)
+    versions = {whole_number(k): v for k, v in shown.items() if whole_number(k) is not None}
     return values, versions

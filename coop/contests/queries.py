@@ -4,7 +4,9 @@ entries, scores, figures and locked results. The domain's rules read through her
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from coop.access import MANAGERS, Role, Viewer, require
@@ -31,14 +33,42 @@ ORDER = [s.value for s in Status]
 CONTEST_COLUMNS = (Contest.all_columns(), Contest.union.name.as_alias("union_name"))
 
 
-def is_frozen(contest: dict) -> bool:
-    """Judging has opened: the marking scheme and the judge panel no longer change."""
-    return ORDER.index(contest["status"]) >= ORDER.index(Status.judging.value)
+@dataclass(frozen=True)
+class ContestView:
+    """One contest as a signed-in user sees it: its settings, where it stands, and what
+    this user may do with it."""
 
+    id: int
+    title: str
+    description: str
+    union: int  # the union running it
+    union_name: str
+    status: str  # a Status value
+    slug: str  # the public results page's address
+    entries_open_at: dt.datetime | None
+    entries_close_at: dt.datetime | None
+    judging_open_at: dt.datetime | None
+    judging_close_at: dt.datetime | None
+    allow_teams: bool
+    trimmed_mean: bool
+    tiers: list[tuple[str, int | None]]  # award name and how many (None: any number)
+    tie_break_ids: list[int]  # criteria compared in order when totals are equal
+    ties_go_up: bool
+    locked_at: dt.datetime | None
+    published_at: dt.datetime | None
+    version: int
+    on_panel: bool  # the user sits on its judges' panel
+    can_manage: bool  # the user may change it
 
-def is_locked(contest: dict) -> bool:
-    """The results are stored: nothing that changes a result is accepted."""
-    return ORDER.index(contest["status"]) >= ORDER.index(Status.locked.value)
+    @property
+    def frozen(self) -> bool:
+        """Judging has opened: the marking scheme and the judge panel no longer change."""
+        return ORDER.index(self.status) >= ORDER.index(Status.judging.value)
+
+    @property
+    def locked(self) -> bool:
+        """The results are stored: nothing that changes a result is accepted."""
+        return ORDER.index(self.status) >= ORDER.index(Status.locked.value)
 
 
 def plain(value) -> Decimal:
@@ -70,19 +100,38 @@ async def contests(viewer: Viewer) -> list[dict]:
     return await query.run()
 
 
-async def get_contest(viewer: Viewer, contest_id: int) -> dict:
+async def get_contest(viewer: Viewer, contest_id: int) -> ContestView:
     contest = await Contest.select(*CONTEST_COLUMNS).where(Contest.id == contest_id).first().run()
     if contest is None:
         raise NotFound
-    contest["on_panel"] = contest_id in await panel_contests(viewer)
-    if not contest["on_panel"]:
+    on_panel = contest_id in await panel_contests(viewer)
+    if not on_panel:
         unions = await orgs.event_unions(viewer.scope) if viewer.is_organizer else set()
         if unions is not None and contest["union"] not in unions:
             raise NotFound
-    contest["can_manage"] = viewer.can_approve and orgs.runs(viewer.scope, contest["union"])
-    contest["tiers"] = [tuple(t) for t in json.loads(contest["award_tiers"])]
-    contest["tie_break_ids"] = json.loads(contest["tie_breaks"])
-    return contest
+    return ContestView(
+        id=contest["id"],
+        title=contest["title"],
+        description=contest["description"],
+        union=contest["union"],
+        union_name=contest["union_name"],
+        status=contest["status"],
+        slug=contest["slug"],
+        entries_open_at=contest["entries_open_at"],
+        entries_close_at=contest["entries_close_at"],
+        judging_open_at=contest["judging_open_at"],
+        judging_close_at=contest["judging_close_at"],
+        allow_teams=contest["allow_teams"],
+        trimmed_mean=contest["trimmed_mean"],
+        tiers=[tuple(t) for t in json.loads(contest["award_tiers"])],
+        tie_break_ids=json.loads(contest["tie_breaks"]),
+        ties_go_up=contest["ties_go_up"],
+        locked_at=contest["locked_at"],
+        published_at=contest["published_at"],
+        version=contest["version"],
+        on_panel=on_panel,
+        can_manage=viewer.can_approve and orgs.runs(viewer.scope, contest["union"]),
+    )
 
 
 async def contest_status(contest_id: int) -> str:
@@ -263,18 +312,14 @@ async def own_scores(viewer: Viewer, contest_id: int) -> dict[tuple[int, int], d
     return {(r["entry"], r["criterion"]): r for r in rows}
 
 
-async def stored_score(judge_id: int, entry_id: int, criterion_id: int) -> dict | None:
-    """One judge's stored score for one entry and criterion (read inside the save)."""
-    return (
-        await Score.select(Score.id, Score.score, Score.version)
-        .where(
-            (Score.entry == entry_id)
-            & (Score.criterion == criterion_id)
-            & (Score.judge == judge_id)
-        )
-        .first()
+async def own_entry_scores(judge_id: int, entry_id: int) -> dict[int, dict]:
+    """One judge's stored scores for one entry, by criterion (read inside the save)."""
+    rows = (
+        await Score.select(Score.id, Score.criterion, Score.score, Score.version)
+        .where((Score.entry == entry_id) & (Score.judge == judge_id))
         .run()
     )
+    return {row["criterion"]: row for row in rows}
 
 
 async def scores(contest_id: int) -> list[dict]:

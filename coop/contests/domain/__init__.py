@@ -12,9 +12,6 @@ publish); every read is in coop.contests.queries. The names below are today's AP
 
 from coop.contests.domain.entries import (
     FIGURE_MAX,
-    LINK_MAX,
-    PRODUCTS_MAX,
-    SEARCH_MAX,
     TEAM_MAX,
     TEAM_MIN,
     EntryInput,
@@ -23,6 +20,9 @@ from coop.contests.domain.entries import (
 )
 from coop.contests.domain.judging import (
     STALE_SCORE,
+    JudgeEntry,
+    JudgeSheet,
+    OwnScore,
     entry_scores,
     judge_sheet,
     parse_score,
@@ -32,13 +32,6 @@ from coop.contests.domain.judging import (
 )
 from coop.contests.domain.results import ResultsSheet, public_results, results_sheet
 from coop.contests.domain.setup import (
-    CRITERION_MAX,
-    CRITERION_NAME_MAX,
-    TEXT_MAX,
-    TIE_BREAKS,
-    TIER_NAME_MAX,
-    TITLE_MAX,
-    UNIT_MAX,
     WEIGHTS_TOTAL,
     ContestInput,
     CriterionInput,
@@ -54,6 +47,7 @@ from coop.contests.domain.setup import (
 from coop.contests.queries import (
     CONTEST_COLUMNS,
     ORDER,
+    ContestView,
     Kind,
     Status,
     contests,
@@ -73,26 +67,20 @@ from coop.contests.queries import (
 
 __all__ = [
     "CONTEST_COLUMNS",
-    "CRITERION_MAX",
-    "CRITERION_NAME_MAX",
     "FIGURE_MAX",
-    "LINK_MAX",
     "ORDER",
-    "PRODUCTS_MAX",
-    "SEARCH_MAX",
     "STALE_SCORE",
     "TEAM_MAX",
     "TEAM_MIN",
-    "TEXT_MAX",
-    "TIER_NAME_MAX",
-    "TIE_BREAKS",
-    "TITLE_MAX",
-    "UNIT_MAX",
     "WEIGHTS_TOTAL",
     "ContestInput",
+    "ContestView",
     "CriterionInput",
     "EntryInput",
+    "JudgeEntry",
+    "JudgeSheet",
     "Kind",
+    "OwnScore",
     "ResultsSheet",
     "Status",
     "add_judge",

@@ -12,7 +12,7 @@ from coop.access import ORGANIZERS, Viewer, actor_id, require
 from coop.audit import domain as audit
 from coop.contests import queries
 from coop.contests.domain.setup import _in_window, contest_for_edit
-from coop.contests.queries import Kind, Status, criteria, get_contest, get_entry, is_locked
+from coop.contests.queries import Kind, Status, criteria, get_contest, get_entry
 from coop.contests.tables import Contest, Entry, EntryMember, Figure
 from coop.members import domain as members
 from coop.orgs import domain as orgs
@@ -20,10 +20,6 @@ from coop.validation import Msg, NotFound, ValidationError
 
 TEAM_MIN, TEAM_MAX = 2, 5
 FIGURE_MAX = 10**11  # fits the column on both engines
-# Input limits (the columns' lengths, and the member search on the entry form).
-PRODUCTS_MAX = 200
-LINK_MAX = 500
-SEARCH_MAX = 40
 
 
 @dataclass
@@ -40,19 +36,19 @@ async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
     require(viewer, ORGANIZERS)
     contest = await get_contest(viewer, contest_id)
     errors: dict[str, Msg] = {}
-    if contest["status"] != Status.entries_open.value or not _in_window(
-        contest["entries_open_at"], contest["entries_close_at"]
+    if contest.status != Status.entries_open.value or not _in_window(
+        contest.entries_open_at, contest.entries_close_at
     ):
         raise ValidationError({"contest": Msg("Entries are not open for this contest.")})
     ids = list(dict.fromkeys(data.member_ids))
-    if contest["allow_teams"]:
+    if contest.allow_teams:
         if not 1 <= len(ids) <= TEAM_MAX:
             errors["member_ids"] = Msg(
                 "An entry is one member, or a team of {min} to {max}.", min=TEAM_MIN, max=TEAM_MAX
             )
     elif len(ids) != 1:
         errors["member_ids"] = Msg("Choose one member: this contest has no team entries.")
-    federations = await orgs.federations_under(contest["union"])
+    federations = await orgs.federations_under(contest.union)
     for member_id in ids:
         try:
             member = await members.get_member(viewer, member_id)
@@ -66,7 +62,7 @@ async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
             errors["member_ids"] = Msg(
                 "{name} is not a member in good standing of a federation of {union}.",
                 name=member["name"],
-                union=contest["union_name"],
+                union=contest.union_name,
             )
             break
     taken = await queries.entered(contest_id, ids)
@@ -110,7 +106,7 @@ async def record_figure(
     """A measured figure (sales, viewers, orders), entered once by an organizer."""
     contest = await contest_for_edit(viewer, contest_id)
     await get_entry(viewer, contest_id, entry_id)
-    if is_locked(contest):
+    if contest.locked:
         raise ValidationError({"figure": Msg("The results are locked: nothing can change.")})
     criterion = next((c for c in await criteria(contest_id) if c["id"] == criterion_id), None)
     if criterion is None or criterion["kind"] != Kind.measured.value:

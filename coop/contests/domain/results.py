@@ -10,27 +10,27 @@ from decimal import Decimal
 
 from coop.access import ORGANIZERS, Viewer, require
 from coop.contests import queries, scoring
-from coop.contests.queries import Kind, criteria, entries, figures, is_locked, judges
+from coop.contests.queries import ContestView, Kind, criteria, entries, figures, judges
 from coop.contests.tables import Result
 from coop.validation import Forbidden, NotFound
 
 
 @dataclass
 class ResultsSheet:
-    contest: dict
+    contest: ContestView
     criteria: list[dict]
     judges: list[dict]
     rows: list[dict]  # entry, result, and per-criterion per-judge scores
 
 
 async def _compute(
-    contest: dict,
+    contest: ContestView,
 ) -> tuple[list[dict], list[dict], list[scoring.EntryResult]]:
-    scheme = await criteria(contest["id"])
-    panel = await judges(contest["id"])
-    rows = await entries(contest["id"])
-    score_rows = await queries.scores(contest["id"])
-    measured = await figures(contest["id"])
+    scheme = await criteria(contest.id)
+    panel = await judges(contest.id)
+    rows = await entries(contest.id)
+    score_rows = await queries.scores(contest.id)
+    measured = await figures(contest.id)
     by_entry = {row["id"]: scoring.EntryScores(row["id"]) for row in rows}
     for s in score_rows:
         by_entry[s["entry"]].judged.setdefault(s["criterion"], {})[s["judge"]] = Decimal(
@@ -42,10 +42,10 @@ async def _compute(
         [_criterion(c) for c in scheme],
         list(by_entry.values()),
         [j["user"] for j in panel],
-        trimmed=contest["trimmed_mean"],
-        tie_breaks=contest["tie_break_ids"],
-        tiers=contest["tiers"],
-        ties_go_up=contest["ties_go_up"],
+        trimmed=contest.trimmed_mean,
+        tie_breaks=contest.tie_break_ids,
+        tiers=contest.tiers,
+        ties_go_up=contest.ties_go_up,
     )
     return scheme, panel, found
 
@@ -62,15 +62,15 @@ def _criterion(row: dict) -> scoring.Criterion:
     )
 
 
-async def _store_results(contest: dict) -> None:
+async def _store_results(contest: ContestView) -> None:
     """Lock: store every entry's points, total, rank and award (inside the lock's transaction)."""
     _, _, found = await _compute(contest)
-    await Result.delete().where(Result.contest == contest["id"])
+    await Result.delete().where(Result.contest == contest.id)
     if found:
         await Result.insert(
             *[
                 Result(
-                    contest=contest["id"],
+                    contest=contest.id,
                     entry=r.entry_id,
                     rank=r.rank,
                     total=r.total,
@@ -87,10 +87,10 @@ async def results_sheet(viewer: Viewer, contest_id: int) -> ResultsSheet:
     and flags. Live while judging; as stored once locked."""
     require(viewer, ORGANIZERS)
     contest = await queries.get_contest(viewer, contest_id)
-    if contest["on_panel"] and not is_locked(contest):  # a judge sees no other judge's scores
+    if contest.on_panel and not contest.locked:  # a judge sees no other judge's scores
         raise Forbidden
     scheme, panel, live = await _compute(contest)
-    found = await queries.locked_results(contest_id) if is_locked(contest) else live
+    found = await queries.locked_results(contest_id) if contest.locked else live
     flags = {r.entry_id: r for r in live}
     by_entry = {row["id"]: row for row in await entries(contest_id)}
     score_rows = await queries.scores(contest_id)

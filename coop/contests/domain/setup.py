@@ -17,11 +17,10 @@ from coop.contests import queries
 from coop.contests.domain.results import _store_results
 from coop.contests.queries import (
     ORDER,
+    ContestView,
     Kind,
     Status,
     criteria,
-    is_frozen,
-    is_locked,
     judges,
     weights_total,
 )
@@ -31,14 +30,6 @@ from coop.orgs import domain as orgs
 from coop.validation import Forbidden, Msg, ValidationError
 
 WEIGHTS_TOTAL = Decimal(100)
-CRITERION_MAX = Decimal(1000)  # the highest maximum score a criterion may have
-TIE_BREAKS = 3  # tie-break criteria a contest may declare
-# Input limits (the columns' lengths).
-TITLE_MAX = 100
-TEXT_MAX = 2000
-TIER_NAME_MAX = 20
-CRITERION_NAME_MAX = 50
-UNIT_MAX = 20
 
 
 @dataclass
@@ -73,9 +64,9 @@ def _in_window(opens: dt.datetime | None, closes: dt.datetime | None) -> bool:
     return (opens is None or at >= opens) and (closes is None or at < closes)
 
 
-async def contest_for_edit(viewer: Viewer, contest_id: int) -> dict:
+async def contest_for_edit(viewer: Viewer, contest_id: int) -> ContestView:
     contest = await queries.get_contest(viewer, contest_id)
-    if not contest["can_manage"]:
+    if not contest.can_manage:
         raise Forbidden
     return contest
 
@@ -101,7 +92,7 @@ async def save_contest(viewer: Viewer, data: ContestInput, contest_id: int | Non
         errors["union_id"] = Msg("Choose a union from the list.")
     _check_contest(errors, data)
     current = await contest_for_edit(viewer, contest_id) if contest_id else None
-    if current and is_locked(current):
+    if current and current.locked:
         errors["title"] = Msg("The results are locked: the contest can no longer change.")
     if errors:
         raise ValidationError(errors)
@@ -117,7 +108,7 @@ async def save_contest(viewer: Viewer, data: ContestInput, contest_id: int | Non
         Contest.award_tiers: json.dumps(data.award_tiers, ensure_ascii=False),
         Contest.ties_go_up: data.ties_go_up,
     }
-    if not current or not is_frozen(current):  # the counting rule is part of the frozen scheme
+    if not current or not current.frozen:  # the counting rule is part of the frozen scheme
         values[Contest.trimmed_mean] = data.trimmed_mean
     async with db.transaction():
         if current is None:
@@ -148,9 +139,9 @@ async def save_contest(viewer: Viewer, data: ContestInput, contest_id: int | Non
 # --- the marking scheme ------------------------------------------------------------------
 
 
-async def _scheme_for_edit(viewer: Viewer, contest_id: int) -> dict:
+async def _scheme_for_edit(viewer: Viewer, contest_id: int) -> ContestView:
     contest = await contest_for_edit(viewer, contest_id)
-    if is_frozen(contest):
+    if contest.frozen:
         raise ValidationError(
             {"scheme": Msg("Judging has opened: the marking scheme and the judges are frozen.")}
         )
@@ -162,7 +153,7 @@ async def save_criterion(
 ) -> int:
     await _scheme_for_edit(viewer, contest_id)
     errors: dict[str, Msg] = {}
-    if not Decimal(0) < data.max_score <= CRITERION_MAX:
+    if not Decimal(0) < data.max_score <= Decimal(1000):
         errors["max_score"] = Msg("Enter a maximum from 0.01 to 1000.")
     if not Decimal(0) < data.weight <= WEIGHTS_TOTAL:
         errors["weight"] = Msg("Enter a weight from 0.01 to 100.")
@@ -211,7 +202,7 @@ async def delete_criterion(viewer: Viewer, contest_id: int, criterion_id: int) -
             .where((Criterion.id == criterion_id) & (Criterion.contest == contest_id))
             .run()
         )
-        breaks = [c for c in contest["tie_break_ids"] if c != criterion_id]
+        breaks = [c for c in contest.tie_break_ids if c != criterion_id]
         await (
             Contest.update({Contest.tie_breaks: json.dumps(breaks)})
             .where(Contest.id == contest_id)
@@ -258,7 +249,7 @@ async def remove_judge(viewer: Viewer, contest_id: int, user_id: int) -> None:
 async def advance(viewer: Viewer, contest_id: int) -> str:
     """The next step: open entries, open judging (freezes), lock results, publish them."""
     contest = await contest_for_edit(viewer, contest_id)
-    status = contest["status"]
+    status = contest.status
     if status == Status.published.value:
         raise ValidationError({"status": Msg("The results are already published.")})
     target = ORDER[ORDER.index(status) + 1]
