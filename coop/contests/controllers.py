@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from coop.access import MANAGERS, Viewer, require
 from coop.accounts import idempotency
 from coop.accounts.guards import public_rate_limit
-from coop.contests import domain, forms
+from coop.contests import domain, exports, forms
 from coop.contests.tables import Contest, Criterion
 from coop.forms import as_local_input, id_list, whole_number
 from coop.guards import organizers, provide_viewer, signed_in
@@ -23,7 +23,6 @@ from coop.web import (
     flash,
     flash_refusal,
     form_or_stash,
-    invalid,
     is_htmx,
     new_form_key,
     page,
@@ -47,7 +46,18 @@ KINDS = {
     Criterion.Kind.judged.value: Msg("Judged: each judge scores"),
     Criterion.Kind.measured.value: Msg("Measured: a figure entered once"),
 }
-NAMES = dict(statuses=STATUSES, next_step=NEXT_STEP, kinds=KINDS)
+# The forms' input limits, from the domain (for the templates' maxlength attributes).
+LIMITS = dict(
+    title=domain.TITLE_MAX,
+    text=domain.TEXT_MAX,
+    criterion_name=domain.CRITERION_NAME_MAX,
+    unit=domain.UNIT_MAX,
+    products=domain.PRODUCTS_MAX,
+    link=domain.LINK_MAX,
+    search=domain.SEARCH_MAX,
+    tie_breaks=domain.TIE_BREAKS,
+)
+NAMES = dict(statuses=STATUSES, next_step=NEXT_STEP, kinds=KINDS, limits=LIMITS)
 WINDOWS = ("entries_open_at", "entries_close_at", "judging_open_at", "judging_close_at")
 
 
@@ -66,6 +76,19 @@ def _contest_form_values(contest: domain.ContestView) -> dict:
         "ties_go_up": "1" if contest.ties_go_up else "0",
     }
     return values
+
+
+def _bounced(data, error: ValidationError) -> FormState:
+    """A refused form with what was typed; a form key already used for other content is
+    replaced, so the corrected form can go."""
+    form = FormState.from_multidict(data, error.errors)
+    if "submission_key" in error.errors:
+        form.values["submission_key"] = new_form_key()
+    return form
+
+
+def _measured(scheme: list[dict]) -> list[dict]:
+    return [c for c in scheme if c["kind"] == Criterion.Kind.measured]
 
 
 class ContestController(Controller):
@@ -93,12 +116,8 @@ class ContestController(Controller):
             "union_id": unions[0]["id"] if len(unions) == 1 else "",
             "submission_key": new_form_key(),
         }
-        return page(
-            "contests/form.html",
-            form=await form_or_stash(request, initial),
-            unions=unions,
-            contest=None,
-        )
+        form = await form_or_stash(request, initial)
+        return await _contest_page(viewer, form, None, unions=unions)
 
     @post("/new")
     async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
@@ -111,9 +130,7 @@ class ContestController(Controller):
                 lambda: domain.save_contest(viewer, forms.contest(data)),
             )
         except ValidationError as error:
-            require(viewer, MANAGERS)
-            unions = await orgs.running_unions(viewer.scope)
-            return invalid("contests/form.html", data, error, unions=unions, contest=None)
+            return await _contest_page(viewer, _bounced(data, error), None, status_code=422)
         flash(request, Msg("Saved. Now set the marking scheme and the judges."))
         return redirect(request, f"/contests/{contest_id}/scheme")
 
@@ -137,12 +154,8 @@ class ContestController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
         contest = await domain.contest_for_edit(viewer, contest_id)
-        return page(
-            "contests/form.html",
-            form=await form_or_stash(request, _contest_form_values(contest)),
-            unions=await orgs.running_unions(viewer.scope),
-            contest=contest,
-        )
+        form = await form_or_stash(request, _contest_form_values(contest))
+        return await _contest_page(viewer, form, contest)
 
     @post("/{contest_id:int}/edit")
     async def update(
@@ -153,8 +166,7 @@ class ContestController(Controller):
         try:
             await domain.save_contest(viewer, forms.contest(data), contest_id)
         except ValidationError as error:
-            unions = await orgs.running_unions(viewer.scope)
-            return invalid("contests/form.html", data, error, unions=unions, contest=contest)
+            return await _contest_page(viewer, _bounced(data, error), contest, status_code=422)
         flash(request, Msg("Saved."))
         return redirect(request, f"/contests/{contest_id}")
 
@@ -194,10 +206,7 @@ class ContestController(Controller):
                 lambda: domain.save_criterion(viewer, contest_id, forms.criterion(data)),
             )
         except ValidationError as error:
-            form = FormState.from_multidict(data, error.errors)
-            if "submission_key" in error.errors:  # sent before with other content
-                form.values["submission_key"] = new_form_key()
-            return await _scheme_page(viewer, contest_id, form, status_code=422)
+            return await _scheme_page(viewer, contest_id, _bounced(data, error), status_code=422)
         return redirect(request, f"/contests/{contest_id}/scheme")
 
     @post("/{contest_id:int}/criteria/{criterion_id:int}/delete")
@@ -219,7 +228,7 @@ class ContestController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
         data = await request.form()
-        chosen = [data.get(f"tie_break_{n}", "") for n in range(1, 4)]
+        chosen = [data.get(f"tie_break_{n}", "") for n in range(1, domain.TIE_BREAKS + 1)]
         try:
             await domain.set_tie_breaks(viewer, contest_id, id_list(chosen))
         except ValidationError as error:
@@ -282,9 +291,8 @@ class ContestController(Controller):
         member_id: FromQuery[int] = 0,
     ) -> object:
         initial = {"member_ids": [str(member_id)]} if member_id else {}
-        return await _entry_page(
-            viewer, contest_id, await form_or_stash(request, initial), q.strip()[:40]
-        )
+        form = await form_or_stash(request, initial)
+        return await _entry_page(viewer, contest_id, form, q.strip()[: domain.SEARCH_MAX])
 
     @post("/{contest_id:int}/entries/new")
     async def create_entry(
@@ -294,8 +302,7 @@ class ContestController(Controller):
         try:
             await domain.enter(viewer, contest_id, forms.entry(data))
         except ValidationError as error:
-            form = FormState.from_multidict(data, error.errors)
-            return await _entry_page(viewer, contest_id, form, "", status_code=422)
+            return await _entry_page(viewer, contest_id, _bounced(data, error), "", status_code=422)
         flash(request, Msg("Entered."))
         return redirect(request, f"/contests/{contest_id}")
 
@@ -319,22 +326,12 @@ class ContestController(Controller):
     ) -> object:
         await domain.contest_for_edit(viewer, contest_id)
         data = await request.form()
-        measured = [
-            c for c in await domain.criteria(contest_id) if c["kind"] == Criterion.Kind.measured
-        ]
         try:
-            errors: dict[str, Msg] = {}
-            values = {}
-            for c in measured:
-                name = f"figure_{c['id']}"
-                if (data.get(name) or "").strip():
-                    values[c["id"]] = forms.number(errors, name, data.get(name))
-            if errors:
-                raise ValidationError(errors)
+            values = forms.figures(data, _measured(await domain.criteria(contest_id)))
             for criterion_id, figure in values.items():
                 await domain.record_figure(viewer, contest_id, entry_id, criterion_id, figure)
         except ValidationError as error:
-            form = FormState.from_multidict(data, error.errors)
+            form = _bounced(data, error)
             return await _figures_page(viewer, contest_id, entry_id, form, status_code=422)
         flash(request, Msg("Saved."))
         return redirect(request, f"/contests/{contest_id}/entries/{entry_id}")
@@ -364,32 +361,9 @@ class ContestController(Controller):
         self, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> Response:
         sheet = await domain.results_sheet(viewer, contest_id)
-        header = [
-            translate(Msg("Rank")),
-            translate(Msg("Full name")),
-            translate(Msg("Cooperative")),
-            translate(Msg("Village")),
-            translate(Msg("Entry")),
-            *[c["name"] for c in sheet.criteria],
-            translate(Msg("Total")),
-            translate(Msg("Award")),
-        ]
-        rows = (
-            [
-                row["result"].rank,
-                row["entry"]["names"],
-                row["entry"]["cooperatives"],
-                row["entry"]["villages"],
-                row["entry"]["title"],
-                *[str(row["result"].points.get(c["id"], "")) for c in sheet.criteria],
-                str(row["result"].total),
-                row["result"].award,
-            ]
-            for row in sheet.rows
-        )
         title = translate(Msg("Results"))
         return Response(
-            xlsx(title, header, rows),
+            xlsx(title, exports.results_header(sheet), exports.results_rows(sheet)),
             media_type=XLSX_TYPE,
             headers=attachment(f"{sheet.contest.title} {title}.xlsx"),
         )
@@ -411,6 +385,25 @@ class ContestController(Controller):
             ],
             **NAMES,
         )
+
+
+async def _contest_page(
+    viewer: Viewer,
+    form: FormState,
+    contest: domain.ContestView | None,
+    status_code: int = 200,
+    unions: list[dict] | None = None,
+) -> object:
+    """The contest form: new (contest None) or editing one."""
+    require(viewer, MANAGERS)
+    return page(
+        "contests/form.html",
+        status_code=status_code,
+        form=form,
+        unions=unions if unions is not None else await orgs.running_unions(viewer.scope),
+        contest=contest,
+        **NAMES,
+    )
 
 
 async def _scheme_page(
@@ -461,9 +454,7 @@ async def _figures_page(
 ) -> object:
     contest = await domain.get_contest(viewer, contest_id)
     entry = await domain.get_entry(viewer, contest_id, entry_id)
-    measured = [
-        c for c in await domain.criteria(contest_id) if c["kind"] == Criterion.Kind.measured
-    ]
+    measured = _measured(await domain.criteria(contest_id))
     recorded = await domain.figures(contest_id)
     if not form.values:
         form = FormState(

@@ -12,6 +12,9 @@ publish); every read is in coop.contests.queries. The names below are today's AP
 
 from coop.contests.domain.entries import (
     FIGURE_MAX,
+    LINK_MAX,
+    PRODUCTS_MAX,
+    SEARCH_MAX,
     TEAM_MAX,
     TEAM_MIN,
     EntryInput,
@@ -32,6 +35,13 @@ from coop.contests.domain.judging import (
 )
 from coop.contests.domain.results import ResultsSheet, public_results, results_sheet
 from coop.contests.domain.setup import (
+    CRITERION_MAX,
+    CRITERION_NAME_MAX,
+    TEXT_MAX,
+    TIE_BREAKS,
+    TIER_NAME_MAX,
+    TITLE_MAX,
+    UNIT_MAX,
     WEIGHTS_TOTAL,
     ContestInput,
     CriterionInput,
@@ -67,11 +77,21 @@ from coop.contests.queries import (
 
 __all__ = [
     "CONTEST_COLUMNS",
+    "CRITERION_MAX",
+    "CRITERION_NAME_MAX",
     "FIGURE_MAX",
+    "LINK_MAX",
     "ORDER",
+    "PRODUCTS_MAX",
+    "SEARCH_MAX",
     "STALE_SCORE",
     "TEAM_MAX",
     "TEAM_MIN",
+    "TEXT_MAX",
+    "TIER_NAME_MAX",
+    "TIE_BREAKS",
+    "TITLE_MAX",
+    "UNIT_MAX",
     "WEIGHTS_TOTAL",
     "ContestInput",
     "ContestView",

@@ -20,6 +20,10 @@ from coop.validation import Msg, NotFound, ValidationError
 
 TEAM_MIN, TEAM_MAX = 2, 5
 FIGURE_MAX = 10**11  # fits the column on both engines
+# Input limits: the columns' lengths, and the member search on the entry form.
+PRODUCTS_MAX = Entry.products.length
+LINK_MAX = Entry.link.length
+SEARCH_MAX = 40
 
 
 @dataclass

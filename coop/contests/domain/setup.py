@@ -24,12 +24,20 @@ from coop.contests.queries import (
     judges,
     weights_total,
 )
-from coop.contests.tables import Contest, Criterion, Judge
+from coop.contests.tables import Contest, Criterion, Judge, Result
 from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.validation import Forbidden, Msg, ValidationError
 
 WEIGHTS_TOTAL = Decimal(100)
+CRITERION_MAX = Decimal(1000)  # the highest maximum score a criterion may have
+TIE_BREAKS = 3  # tie-break criteria a contest may declare
+# Input limits: the columns' lengths, and a bound for free text.
+TITLE_MAX = Contest.title.length
+TEXT_MAX = 2000
+TIER_NAME_MAX = Result.award.length
+CRITERION_NAME_MAX = Criterion.name.length
+UNIT_MAX = Criterion.unit.length
 
 
 @dataclass
@@ -153,7 +161,7 @@ async def save_criterion(
 ) -> int:
     await _scheme_for_edit(viewer, contest_id)
     errors: dict[str, Msg] = {}
-    if not Decimal(0) < data.max_score <= Decimal(1000):
+    if not Decimal(0) < data.max_score <= CRITERION_MAX:
         errors["max_score"] = Msg("Enter a maximum from 0.01 to 1000.")
     if not Decimal(0) < data.weight <= WEIGHTS_TOTAL:
         errors["weight"] = Msg("Enter a weight from 0.01 to 100.")
