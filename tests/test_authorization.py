@@ -1087,7 +1087,7 @@ async def _contests(tree, users) -> dict:
             f"{prefix}entry": entry,
             f"{prefix}criterion": (await contests.criteria(contest_id))[0]["id"],
         }
-    ids["contest_slug"] = (await contests.get_contest(admin, ids["contest"]))["slug"]
+    ids["contest_slug"] = (await contests.get_contest(admin, ids["contest"])).slug
     judging = await make_contest(admin, tree)
     await contests.add_judge(admin, judging, judge)
     await contests.advance(admin, judging)

@@ -11,11 +11,9 @@ from litestar.params import FromPath, JSONBody
 
 from coop.access import Viewer
 from coop.accounts.guards import api_token, public_rate_limit
-from coop.contests import domain
-from coop.contests.tables import Contest
-from coop.forms import whole_number
+from coop.contests import domain, forms, queries
 from coop.guards import provide_viewer
-from coop.validation import Msg, NotFound, ValidationError
+from coop.validation import NotFound
 
 
 class ContestOut(msgspec.Struct):
@@ -67,7 +65,7 @@ class ContestApiController(Controller):
                 union=c["union_name"],
                 status=c["status"],
                 results_path=f"/results/{c['slug']}"
-                if c["status"] == Contest.Status.published.value
+                if c["status"] == domain.Status.published.value
                 else None,
             )
             for c in await domain.contests(viewer)
@@ -79,10 +77,10 @@ class ContestApiController(Controller):
         summary="Published results (public: names, places and awards only)",
     )
     async def results(self, contest_id: FromPath[int]) -> ResultsOut:
-        contest = await Contest.select(Contest.slug).where(Contest.id == contest_id).first()
-        if contest is None:
+        slug = await queries.contest_slug(contest_id)
+        if slug is None:
             raise NotFound
-        public = await domain.public_results(contest["slug"])
+        public = await domain.public_results(slug)
         return ResultsOut(
             contest=public["contest"]["title"],
             published_at=public["contest"]["published_at"],
@@ -103,24 +101,12 @@ class ContestApiController(Controller):
     ) -> list[ScoreOut]:
         """Same rules as the scoring page: 0 to the maximum, 2 places; a resent score is
         kept once; a `versions` value older than the stored score is refused (422)."""
-        current = await domain.entry_scores(viewer, contest_id, entry_id)
-        errors: dict[str, Msg] = {}
-        maximum = {str(c["id"]): c["max_score"] for c in current["criteria"]}
-        scores = {}
-        for key, text in data.scores.items():
-            if key not in maximum:
-                raise NotFound
-            value = domain.parse_score(errors, f"score_{key}", text, maximum[key])
-            if value is not None:
-                scores[int(key)] = value
-        if errors:
-            raise ValidationError(errors)
-        versions = {
-            whole_number(k): v for k, v in data.versions.items() if whole_number(k) is not None
-        }
-        await domain.save_scores(viewer, contest_id, entry_id, scores, versions)
-        saved = (await domain.entry_scores(viewer, contest_id, entry_id))["scores"]
+        current = await domain.entry_scores(viewer, contest_id, entry_id)  # read once a save
+        scores, versions = forms.typed_scores(data.scores, data.versions, current.criteria)
+        saved = await domain.save_scores(
+            viewer, contest_id, entry_id, scores, versions, sheet=current
+        )
         return [
-            ScoreOut(criterion_id=c, score=str(s["score"]), version=s["version"])
+            ScoreOut(criterion_id=c, score=str(s.score), version=s.version)
             for c, s in sorted(saved.items())
         ]

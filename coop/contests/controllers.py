@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from coop.access import MANAGERS, Viewer, require
 from coop.accounts import idempotency
 from coop.accounts.guards import public_rate_limit
-from coop.contests import domain, forms
+from coop.contests import domain, exports, forms
 from coop.contests.tables import Contest, Criterion
 from coop.forms import as_local_input, id_list, whole_number
 from coop.guards import organizers, provide_viewer, signed_in
@@ -23,7 +23,6 @@ from coop.web import (
     flash,
     flash_refusal,
     form_or_stash,
-    invalid,
     is_htmx,
     new_form_key,
     page,
@@ -47,7 +46,18 @@ KINDS = {
     Criterion.Kind.judged.value: Msg("Judged: each judge scores"),
     Criterion.Kind.measured.value: Msg("Measured: a figure entered once"),
 }
-NAMES = dict(statuses=STATUSES, next_step=NEXT_STEP, kinds=KINDS)
+# The forms' input limits, from the domain (for the templates' maxlength attributes).
+LIMITS = dict(
+    title=domain.TITLE_MAX,
+    text=domain.TEXT_MAX,
+    criterion_name=domain.CRITERION_NAME_MAX,
+    unit=domain.UNIT_MAX,
+    products=domain.PRODUCTS_MAX,
+    link=domain.LINK_MAX,
+    search=domain.SEARCH_MAX,
+    tie_breaks=domain.TIE_BREAKS,
+)
+NAMES = dict(statuses=STATUSES, next_step=NEXT_STEP, kinds=KINDS, limits=LIMITS)
 WINDOWS = ("entries_open_at", "entries_close_at", "judging_open_at", "judging_close_at")
 
 
@@ -55,17 +65,30 @@ def _tiers_text(tiers) -> str:
     return "\n".join(f"{name} {count}" if count else name for name, count in tiers)
 
 
-def _contest_form_values(contest: dict) -> dict:
-    values = {k: v for k, v in contest.items() if isinstance(v, str | int)}
-    values |= {name: as_local_input(contest[name]) for name in WINDOWS}
+def _contest_form_values(contest: domain.ContestView) -> dict:
+    values = {"title": contest.title, "description": contest.description}
+    values |= {"version": contest.version, "union_id": contest.union}
+    values |= {name: as_local_input(getattr(contest, name)) for name in WINDOWS}
     values |= {
-        "union_id": contest["union"],
-        "award_tiers": _tiers_text(contest["tiers"]),
-        "allow_teams": "1" if contest["allow_teams"] else "",
-        "trimmed_mean": "1" if contest["trimmed_mean"] else "",
-        "ties_go_up": "1" if contest["ties_go_up"] else "0",
+        "award_tiers": _tiers_text(contest.tiers),
+        "allow_teams": "1" if contest.allow_teams else "",
+        "trimmed_mean": "1" if contest.trimmed_mean else "",
+        "ties_go_up": "1" if contest.ties_go_up else "0",
     }
     return values
+
+
+def _bounced(data, error: ValidationError) -> FormState:
+    """A refused form with what was typed; a form key already used for other content is
+    replaced, so the corrected form can go."""
+    form = FormState.from_multidict(data, error.errors)
+    if "submission_key" in error.errors:
+        form.values["submission_key"] = new_form_key()
+    return form
+
+
+def _measured(scheme: list[dict]) -> list[dict]:
+    return [c for c in scheme if c["kind"] == Criterion.Kind.measured]
 
 
 class ContestController(Controller):
@@ -93,12 +116,8 @@ class ContestController(Controller):
             "union_id": unions[0]["id"] if len(unions) == 1 else "",
             "submission_key": new_form_key(),
         }
-        return page(
-            "contests/form.html",
-            form=await form_or_stash(request, initial),
-            unions=unions,
-            contest=None,
-        )
+        form = await form_or_stash(request, initial)
+        return await _contest_page(viewer, form, None, unions=unions)
 
     @post("/new")
     async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
@@ -111,9 +130,7 @@ class ContestController(Controller):
                 lambda: domain.save_contest(viewer, forms.contest(data)),
             )
         except ValidationError as error:
-            require(viewer, MANAGERS)
-            unions = await orgs.running_unions(viewer.scope)
-            return invalid("contests/form.html", data, error, unions=unions, contest=None)
+            return await _contest_page(viewer, _bounced(data, error), None, status_code=422)
         flash(request, Msg("Saved. Now set the marking scheme and the judges."))
         return redirect(request, f"/contests/{contest_id}/scheme")
 
@@ -137,12 +154,8 @@ class ContestController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
         contest = await domain.contest_for_edit(viewer, contest_id)
-        return page(
-            "contests/form.html",
-            form=await form_or_stash(request, _contest_form_values(contest)),
-            unions=await orgs.running_unions(viewer.scope),
-            contest=contest,
-        )
+        form = await form_or_stash(request, _contest_form_values(contest))
+        return await _contest_page(viewer, form, contest)
 
     @post("/{contest_id:int}/edit")
     async def update(
@@ -153,8 +166,7 @@ class ContestController(Controller):
         try:
             await domain.save_contest(viewer, forms.contest(data), contest_id)
         except ValidationError as error:
-            unions = await orgs.running_unions(viewer.scope)
-            return invalid("contests/form.html", data, error, unions=unions, contest=contest)
+            return await _contest_page(viewer, _bounced(data, error), contest, status_code=422)
         flash(request, Msg("Saved."))
         return redirect(request, f"/contests/{contest_id}")
 
@@ -194,10 +206,7 @@ class ContestController(Controller):
                 lambda: domain.save_criterion(viewer, contest_id, forms.criterion(data)),
             )
         except ValidationError as error:
-            form = FormState.from_multidict(data, error.errors)
-            if "submission_key" in error.errors:  # sent before with other content
-                form.values["submission_key"] = new_form_key()
-            return await _scheme_page(viewer, contest_id, form, status_code=422)
+            return await _scheme_page(viewer, contest_id, _bounced(data, error), status_code=422)
         return redirect(request, f"/contests/{contest_id}/scheme")
 
     @post("/{contest_id:int}/criteria/{criterion_id:int}/delete")
@@ -219,7 +228,7 @@ class ContestController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
         data = await request.form()
-        chosen = [data.get(f"tie_break_{n}", "") for n in range(1, 4)]
+        chosen = [data.get(f"tie_break_{n}", "") for n in range(1, domain.TIE_BREAKS + 1)]
         try:
             await domain.set_tie_breaks(viewer, contest_id, id_list(chosen))
         except ValidationError as error:
@@ -282,9 +291,8 @@ class ContestController(Controller):
         member_id: FromQuery[int] = 0,
     ) -> object:
         initial = {"member_ids": [str(member_id)]} if member_id else {}
-        return await _entry_page(
-            viewer, contest_id, await form_or_stash(request, initial), q.strip()[:40]
-        )
+        form = await form_or_stash(request, initial)
+        return await _entry_page(viewer, contest_id, form, q.strip()[: domain.SEARCH_MAX])
 
     @post("/{contest_id:int}/entries/new")
     async def create_entry(
@@ -294,8 +302,7 @@ class ContestController(Controller):
         try:
             await domain.enter(viewer, contest_id, forms.entry(data))
         except ValidationError as error:
-            form = FormState.from_multidict(data, error.errors)
-            return await _entry_page(viewer, contest_id, form, "", status_code=422)
+            return await _entry_page(viewer, contest_id, _bounced(data, error), "", status_code=422)
         flash(request, Msg("Entered."))
         return redirect(request, f"/contests/{contest_id}")
 
@@ -319,22 +326,12 @@ class ContestController(Controller):
     ) -> object:
         await domain.contest_for_edit(viewer, contest_id)
         data = await request.form()
-        measured = [
-            c for c in await domain.criteria(contest_id) if c["kind"] == Criterion.Kind.measured
-        ]
         try:
-            errors: dict[str, Msg] = {}
-            values = {}
-            for c in measured:
-                name = f"figure_{c['id']}"
-                if (data.get(name) or "").strip():
-                    values[c["id"]] = forms.number(errors, name, data.get(name))
-            if errors:
-                raise ValidationError(errors)
+            values = forms.figures(data, _measured(await domain.criteria(contest_id)))
             for criterion_id, figure in values.items():
                 await domain.record_figure(viewer, contest_id, entry_id, criterion_id, figure)
         except ValidationError as error:
-            form = FormState.from_multidict(data, error.errors)
+            form = _bounced(data, error)
             return await _figures_page(viewer, contest_id, entry_id, form, status_code=422)
         flash(request, Msg("Saved."))
         return redirect(request, f"/contests/{contest_id}/entries/{entry_id}")
@@ -364,34 +361,11 @@ class ContestController(Controller):
         self, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> Response:
         sheet = await domain.results_sheet(viewer, contest_id)
-        header = [
-            translate(Msg("Rank")),
-            translate(Msg("Full name")),
-            translate(Msg("Cooperative")),
-            translate(Msg("Village")),
-            translate(Msg("Entry")),
-            *[c["name"] for c in sheet.criteria],
-            translate(Msg("Total")),
-            translate(Msg("Award")),
-        ]
-        rows = (
-            [
-                row["result"].rank,
-                row["entry"]["names"],
-                row["entry"]["cooperatives"],
-                row["entry"]["villages"],
-                row["entry"]["title"],
-                *[str(row["result"].points.get(c["id"], "")) for c in sheet.criteria],
-                str(row["result"].total),
-                row["result"].award,
-            ]
-            for row in sheet.rows
-        )
         title = translate(Msg("Results"))
         return Response(
-            xlsx(title, header, rows),
+            xlsx(title, exports.results_header(sheet), exports.results_rows(sheet)),
             media_type=XLSX_TYPE,
-            headers=attachment(f"{sheet.contest['title']} {title}.xlsx"),
+            headers=attachment(f"{sheet.contest.title} {title}.xlsx"),
         )
 
     @get("/members/{member_id:int}")
@@ -413,6 +387,25 @@ class ContestController(Controller):
         )
 
 
+async def _contest_page(
+    viewer: Viewer,
+    form: FormState,
+    contest: domain.ContestView | None,
+    status_code: int = 200,
+    unions: list[dict] | None = None,
+) -> object:
+    """The contest form: new (contest None) or editing one."""
+    require(viewer, MANAGERS)
+    return page(
+        "contests/form.html",
+        status_code=status_code,
+        form=form,
+        unions=unions if unions is not None else await orgs.running_unions(viewer.scope),
+        contest=contest,
+        **NAMES,
+    )
+
+
 async def _scheme_page(
     viewer: Viewer, contest_id: int, form: FormState, status_code: int = 200
 ) -> object:
@@ -425,7 +418,7 @@ async def _scheme_page(
         criteria=scheme,
         weights=domain.weights_total(scheme),
         judges=await domain.judges(contest_id),
-        candidates=await domain.judge_candidates(viewer) if contest["can_manage"] else [],
+        candidates=await domain.judge_candidates(viewer) if contest.can_manage else [],
         form=form,
         **NAMES,
     )
@@ -461,9 +454,7 @@ async def _figures_page(
 ) -> object:
     contest = await domain.get_contest(viewer, contest_id)
     entry = await domain.get_entry(viewer, contest_id, entry_id)
-    measured = [
-        c for c in await domain.criteria(contest_id) if c["kind"] == Criterion.Kind.measured
-    ]
+    measured = _measured(await domain.criteria(contest_id))
     recorded = await domain.figures(contest_id)
     if not form.values:
         form = FormState(
@@ -502,7 +493,8 @@ class JudgingController(Controller):
 
     @get("/{contest_id:int}")
     async def sheet(self, viewer: NamedDependency[Viewer], contest_id: FromPath[int]) -> object:
-        return page("contests/sheet.html", **await domain.judge_sheet(viewer, contest_id), **NAMES)
+        sheet = await domain.judge_sheet(viewer, contest_id)
+        return page("contests/sheet.html", sheet=sheet, **NAMES)
 
     @get("/{contest_id:int}/entries/{entry_id:int}")
     async def score_form(
@@ -511,7 +503,7 @@ class JudgingController(Controller):
         contest_id: FromPath[int],
         entry_id: FromPath[int],
     ) -> object:
-        return await _score_page(viewer, contest_id, entry_id, None)
+        return _score_page(await domain.entry_scores(viewer, contest_id, entry_id), None)
 
     @post("/{contest_id:int}/entries/{entry_id:int}")
     async def save_scores(
@@ -522,22 +514,24 @@ class JudgingController(Controller):
         entry_id: FromPath[int],
     ) -> object:
         data = await request.form()
-        current = await domain.entry_scores(viewer, contest_id, entry_id)
+        current = await domain.entry_scores(viewer, contest_id, entry_id)  # read once a save
         try:
-            values, versions = forms.scores(data, current["criteria"])
-            await domain.save_scores(viewer, contest_id, entry_id, values, versions)
+            values, versions = forms.scores(data, current.criteria)
         except ValidationError as error:
-            return await _score_page(
-                viewer, contest_id, entry_id, FormState.from_multidict(data, error.errors), 422
+            return _score_page(current, FormState.from_multidict(data, error.errors), 422)
+        try:
+            saved = await domain.save_scores(
+                viewer, contest_id, entry_id, values, versions, sheet=current
             )
-        empty = len(current["criteria"]) - len(
-            (await domain.entry_scores(viewer, contest_id, entry_id))["scores"]
-        )
+        except ValidationError as error:  # refused by what is stored: show it as it is now
+            current = await domain.entry_scores(viewer, contest_id, entry_id)
+            return _score_page(current, FormState.from_multidict(data, error.errors), 422)
+        empty = len(current.criteria) - len(saved)
         if empty:  # a skipped field is easy to miss on a phone: stay on this entry
             flash(request, Msg("Saved; {n} scores for this entry are still empty.", n=empty))
             return redirect(request, f"/judging/{contest_id}/entries/{entry_id}")
         flash(request, Msg("Scores saved."))
-        following = current["next_id"]
+        following = current.next_id
         target = (
             f"/judging/{contest_id}/entries/{following}" if following else f"/judging/{contest_id}"
         )
@@ -556,25 +550,16 @@ class JudgingController(Controller):
         return redirect(request, f"/judging/{contest_id}")
 
 
-async def _score_page(
-    viewer: Viewer, contest_id: int, entry_id: int, form: FormState | None, status_code=200
-) -> object:
-    current = await domain.entry_scores(viewer, contest_id, entry_id)
-    stored = current["scores"]
-    fresh = {f"score_{c}": str(s["score"]) for c, s in stored.items()}
-    versions = {f"version_{c}": str(s["version"]) for c, s in stored.items()}
+def _score_page(current: domain.JudgeEntry, form: FormState | None, status_code=200) -> object:
+    """One entry's scoring page, from the judge's sheet read for this request."""
+    stored = current.scores
+    fresh = {f"score_{c}": str(s.score) for c, s in stored.items()}
+    versions = {f"version_{c}": str(s.version) for c, s in stored.items()}
     if form is None:
         form = FormState({**fresh, **versions})
     else:  # typed values kept; versions are the current ones, so a corrected save goes in
         form.values |= versions
-    return page(
-        "contests/score.html",
-        status_code=status_code,
-        form=form,
-        stored=stored,
-        **current,
-        **NAMES,
-    )
+    return page("contests/score.html", status_code=status_code, form=form, sheet=current, **NAMES)
 
 
 # --- the public ------------------------------------------------------------------------

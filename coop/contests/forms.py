@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from coop.contests.domain import ContestInput, CriterionInput, EntryInput, parse_score
+from coop.contests.domain import (
+    CRITERION_NAME_MAX,
+    LINK_MAX,
+    PRODUCTS_MAX,
+    TEXT_MAX,
+    TIER_NAME_MAX,
+    TITLE_MAX,
+    UNIT_MAX,
+    ContestInput,
+    CriterionInput,
+    EntryInput,
+    parse_score,
+)
 from coop.forms import choice_id, id_list, local_moment, whole_number
-from coop.validation import Msg, ValidationError, clean_text
-
-TITLE_MAX = 100
-TEXT_MAX = 2000
-TIER_NAME_MAX = 20
+from coop.validation import Msg, NotFound, ValidationError, clean_text
 
 
 def number(errors: dict[str, Msg], name: str, text: str | None) -> Decimal:
@@ -92,11 +100,11 @@ def criterion(data: Mapping) -> CriterionInput:
             (number(errors, "thresholds", parts[0]), number(errors, "thresholds", parts[1]))
         )
     result = CriterionInput(
-        name=clean_text(errors, "name", data.get("name"), max_length=50),
+        name=clean_text(errors, "name", data.get("name"), max_length=CRITERION_NAME_MAX),
         max_score=number(errors, "max_score", data.get("max_score")),
         weight=number(errors, "weight", data.get("weight")),
         kind=data.get("kind") or "",
-        unit=clean_text(errors, "unit", data.get("unit"), max_length=20, required=False),
+        unit=clean_text(errors, "unit", data.get("unit"), max_length=UNIT_MAX, required=False),
         linear=data.get("rule", "linear") == "linear",
         thresholds=thresholds,
     )
@@ -111,9 +119,9 @@ def entry(data: Mapping) -> EntryInput:
         member_ids=id_list(data.getall("member_ids", []) if hasattr(data, "getall") else []),
         title=clean_text(errors, "title", data.get("title"), max_length=TITLE_MAX),
         products=clean_text(
-            errors, "products", data.get("products"), max_length=200, required=False
+            errors, "products", data.get("products"), max_length=PRODUCTS_MAX, required=False
         ),
-        link=clean_text(errors, "link", data.get("link"), max_length=500, required=False),
+        link=clean_text(errors, "link", data.get("link"), max_length=LINK_MAX, required=False),
         notes=(data.get("notes") or "").strip()[:TEXT_MAX],
     )
     if result.link and not result.link.startswith(("https://", "http://")):
@@ -125,17 +133,44 @@ def entry(data: Mapping) -> EntryInput:
     return result
 
 
-def scores(data: Mapping, criteria: list[dict]) -> tuple[dict[int, Decimal], dict[int, int]]:
-    """The scores typed for one entry, and the version of each the page showed."""
+def figures(data: Mapping, measured: list[dict]) -> dict[int, Decimal]:
+    """The figures typed for an entry's measured criteria; a field left empty is not recorded."""
     errors: dict[str, Msg] = {}
-    values, versions = {}, {}
-    for c in criteria:
-        name = f"score_{c['id']}"
-        value = parse_score(errors, name, data.get(name, ""), c["max_score"])
-        if value is not None:
-            values[c["id"]] = value
-        version = data.get(f"version_{c['id']}") or "0"
-        versions[c["id"]] = whole_number(version, 0)
+    values = {}
+    for c in measured:
+        name = f"figure_{c['id']}"
+        if (data.get(name) or "").strip():
+            values[c["id"]] = number(errors, name, data.get(name))
     if errors:
         raise ValidationError(errors)
+    return values
+
+
+def scores(data: Mapping, criteria: list[dict]) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The scores typed on the scoring page for one entry, and the version of each it showed."""
+    return typed_scores(
+        {str(c["id"]): data.get(f"score_{c['id']}", "") for c in criteria},
+        {str(c["id"]): whole_number(data.get(f"version_{c['id']}") or "0", 0) for c in criteria},
+        criteria,
+    )
+
+
+def typed_scores(
+    typed: Mapping[str, str], shown: Mapping[str, int], criteria: list[dict]
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """Scores for one entry, criterion id → text (the page's fields, or the API's JSON), and
+    the version of each the judge saw. A criterion not on the judge's sheet is NotFound;
+    an empty score is left out."""
+    maximum = {str(c["id"]): c["max_score"] for c in criteria}
+    errors: dict[str, Msg] = {}
+    values = {}
+    for key, text in typed.items():
+        if key not in maximum:
+            raise NotFound
+        value = parse_score(errors, f"score_{key}", text, maximum[key])
+        if value is not None:
+            values[int(key)] = value
+    if errors:
+        raise ValidationError(errors)
+    versions = {whole_number(k): v for k, v in shown.items() if whole_number(k) is not None}
     return values, versions

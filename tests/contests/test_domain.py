@@ -154,7 +154,10 @@ async def test_a_retried_save_is_one_score_and_a_stale_page_cannot_overwrite(wor
     first = {criteria[0]: D("30.5")}
     await contests.save_scores(judge, contest_id, entry, first, {})
     await contests.save_scores(judge, contest_id, entry, first, {})  # the retry
-    await contests.save_scores(judge, contest_id, entry, {criteria[0]: D(32)}, {criteria[0]: 1})
+    saved = await contests.save_scores(
+        judge, contest_id, entry, {criteria[0]: D(32)}, {criteria[0]: 1}
+    )
+    assert saved == {criteria[0]: contests.OwnScore(D("32.00"), 2)}
     with pytest.raises(ValidationError) as refused:  # an older page, still showing version 1
         await contests.save_scores(judge, contest_id, entry, {criteria[0]: D(20)}, {criteria[0]: 1})
     assert refused.value.errors == {f"score_{criteria[0]}": contests.STALE_SCORE}
@@ -182,7 +185,7 @@ async def test_a_judge_sees_only_their_own_scores_and_panels(world):
     )
     await contests.save_scores(panel[0], contest_id, entry, {criteria[0]: D(10)}, {})
     seen = await contests.entry_scores(panel[1], contest_id, entry)
-    assert seen["scores"] == {}
+    assert seen.scores == {}
     outsider = await viewer(await make_user("judge9", Role.judge))
     with pytest.raises(NotFound):
         await contests.judge_sheet(outsider, contest_id)
@@ -217,7 +220,7 @@ async def test_nothing_changes_after_results_are_locked(world):
         await contests.reopen_sheet(who["federation"], contest_id, judge.id)
     contest = await contests.get_contest(who["federation"], contest_id)
     data = contests.ContestInput(
-        contest["title"],
+        contest.title,
         "",
         tree.federation,
         None,
@@ -228,7 +231,7 @@ async def test_nothing_changes_after_results_are_locked(world):
         False,
         [("一等奖", 5)],
         True,
-        contest["version"],
+        contest.version,
     )
     with pytest.raises(ValidationError):
         await contests.save_contest(who["federation"], data, contest_id)
@@ -305,7 +308,7 @@ async def test_results_cannot_be_locked_while_a_sheet_is_still_open(world):
     with pytest.raises(ValidationError) as refused:
         await contests.advance(who["federation"], contest_id)
     assert refused.value.errors["status"].params == {"names": "Judge"}
-    assert (await contests.get_contest(who["federation"], contest_id))["status"] == "judging"
+    assert (await contests.get_contest(who["federation"], contest_id)).status == "judging"
 
 
 async def test_an_organizer_on_the_panel_cannot_read_the_results_sheet_before_lock(world):
@@ -314,3 +317,16 @@ async def test_an_organizer_on_the_panel_cannot_read_the_results_sheet_before_lo
     await contests.add_judge(who["federation"], contest_id, who["village"].id)
     with pytest.raises(Forbidden):
         await contests.results_sheet(who["village"], contest_id)
+
+
+async def test_a_save_with_another_judges_sheet_is_refused(world):
+    tree, who = world
+    contest_id, [entry], panel, criteria = await _contest_in_judging(
+        who, tree, names=("甲",), judges=2
+    )
+    theirs = await contests.entry_scores(panel[1], contest_id, entry)
+    with pytest.raises(ValueError):
+        await contests.save_scores(
+            panel[0], contest_id, entry, {criteria[0]: D(10)}, {}, sheet=theirs
+        )
+    assert await Score.count() == 0

@@ -82,7 +82,7 @@ async def test_results_download_and_public_page_without_personal_numbers(client,
         strings = book.read("xl/sharedStrings.xml").decode()
     assert all(text in strings for text in ("名次", "张三", "总分", "一等奖"))
     await contests.advance(who["federation"], contest_id)
-    slug = (await contests.get_contest(who["federation"], contest_id))["slug"]
+    slug = (await contests.get_contest(who["federation"], contest_id)).slug
     public = await client.get(f"/results/{slug}")
     assert public.status_code == 200 and "张三" in public.text and "蔡家寺村" in public.text
     # Lookarounds: a random CSRF token may hold a run of digits inside it.
