@@ -16,7 +16,7 @@ from coop.accounts.idempotency import KeyReused
 from coop.api import problem
 from coop.guards import provide_viewer
 from coop.i18n import gettext
-from coop.members import domain, forms
+from coop.members import domain, forms, queries
 from coop.validation import Msg
 
 
@@ -131,7 +131,7 @@ class MemberApiController(Controller):
                 "page": str(page),
             }
         )
-        found = await domain.search(viewer, where)
+        found = await queries.search(viewer, where)
         items = [
             MemberListItem(
                 id=m["id"],
@@ -156,7 +156,7 @@ class MemberApiController(Controller):
     async def get_member(
         self, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> MemberOut:
-        return _member_out(await domain.get_member(viewer, member_id))
+        return _member_out(await queries.get_member(viewer, member_id))
 
     @post("/", summary="Enroll a person as an applicant", status_code=201)
     async def enroll(
@@ -185,7 +185,7 @@ class MemberApiController(Controller):
         except KeyReused:
             detail = Msg("This Idempotency-Key was already used with different content.")
             return problem(422, detail)
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         return Response(
             _member_out(member),
             status_code=201,

@@ -10,11 +10,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
-from coop.access import MANAGERS, Viewer, require
+from coop.access import MANAGERS, Viewer, require, today
 from coop.forms import id_list, optional_date, whole_number
 from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
-from coop.members import choices, domain, exports, forms, imports
+from coop.members import choices, domain, exports, forms, imports, queries
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
 from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment
@@ -64,7 +64,7 @@ async def _enroll_page(
     viewer: Viewer, form: FormState, *, status_code: int = 200, taken=None
 ) -> object:
     cooperative_id = form.get("cooperative_id")
-    recruiters = await domain.backbone_members(viewer, whole_number(cooperative_id))
+    recruiters = await queries.backbone_members(viewer, whole_number(cooperative_id))
     typed_id = form.get("resident_id")
     checked = check_resident_id(typed_id) if typed_id else None
     return page(
@@ -73,7 +73,7 @@ async def _enroll_page(
         form=form,
         taken=taken,
         checked=checked,
-        age=checked.age_on(domain.local_today()) if checked else None,
+        age=checked.age_on(today()) if checked else None,
         recruiters=recruiters,
         **await _places(viewer),
         **_names(),
@@ -148,7 +148,7 @@ class MemberController(Controller):
     @get("/", name="members")
     async def list(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         where = forms.member_filter(request.query_params)
-        found = await domain.search(viewer, where)
+        found = await queries.search(viewer, where)
         query = {k: v for k, v in request.query_params.items() if k != "page" and v}
         context = dict(
             found=found,
@@ -200,7 +200,7 @@ class MemberController(Controller):
         return page(
             "members/_id_check.html",
             checked=checked,
-            age=checked.age_on(domain.local_today()) if checked else None,
+            age=checked.age_on(today()) if checked else None,
             **_names(),
         )
 
@@ -213,7 +213,7 @@ class MemberController(Controller):
     ) -> object:
         return page(
             "members/_recruiters.html",
-            recruiters=await domain.backbone_members(viewer, cooperative_id or None, q),
+            recruiters=await queries.backbone_members(viewer, cooperative_id or None, q),
             form=FormState({}),
         )
 
@@ -242,7 +242,7 @@ class MemberController(Controller):
     async def approve_one(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        await domain.get_member(viewer, member_id)  # out of scope: 404
+        await queries.get_member(viewer, member_id)  # out of scope: 404
         result = await domain.approve(viewer, [member_id])
         if result.refused:
             flash(request, result.refused[member_id])
@@ -268,7 +268,7 @@ class MemberController(Controller):
     async def export_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         """Choose the format and columns of a roster of the list's current filters."""
         where = forms.member_filter(request.query_params)
-        templates = await domain.roster_templates(viewer)
+        templates = await queries.roster_templates(viewer)
         wanted = request.query_params.get("template")
         chosen = next((t["columns"] for t in templates if t["name"] == wanted), [])
         return page(
@@ -297,7 +297,7 @@ class MemberController(Controller):
         file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
         export = exports.RosterExport(viewer, where, keys, full, file_format)
         try:
-            await domain.check_roster(viewer, where, full_numbers=full)
+            await queries.check_roster(viewer, where, full_numbers=full)
             if full and data.get("confirm") != "1":
                 raise ValidationError({"confirm": Msg("Confirm that you need the full numbers.")})
         except ValidationError as error:
@@ -308,7 +308,7 @@ class MemberController(Controller):
                 filters={k: v for k, v in data.items() if k in _FILTERS and v},
                 columns=exports.COLUMNS,
                 chosen=keys,
-                templates=await domain.roster_templates(viewer),
+                templates=await queries.roster_templates(viewer),
                 can_see_full=viewer.can_approve,
                 form=FormState.from_multidict(data, error.errors),
                 **await _places(viewer),
@@ -391,7 +391,7 @@ class MemberController(Controller):
     ) -> object:
         return page(
             "members/welcome_packs.html",
-            members=await domain.pending_welcome_packs(viewer, village_id or None),
+            members=await queries.pending_welcome_packs(viewer, village_id or None),
             village_id=village_id,
             villages=await orgs.villages(viewer.scope),
             **_names(),
@@ -415,9 +415,7 @@ class MemberController(Controller):
     ) -> object:
         data = await request.form()
         errors: dict[str, Msg] = {}
-        started_on = (
-            optional_date(errors, "started_on", data.get("started_on")) or domain.local_today()
-        )
+        started_on = optional_date(errors, "started_on", data.get("started_on")) or today()
         try:
             if errors:
                 raise ValidationError(errors)
@@ -433,7 +431,7 @@ class MemberController(Controller):
     async def edit_form(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         initial = {
             **member,
             "phone": await domain.reveal_phone(viewer, member_id),
@@ -448,7 +446,7 @@ class MemberController(Controller):
     async def update(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         data = await request.form()
         try:
             await domain.update_member(viewer, member_id, forms.changes(data))
@@ -464,11 +462,11 @@ class MemberController(Controller):
     async def leave_form(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         require(viewer, MANAGERS)
         form = await form_or_stash(
             request,
-            {"on": domain.local_today().isoformat(), "version": member["version"], "kind": "left"},
+            {"on": today().isoformat(), "version": member["version"], "kind": "left"},
         )
         return page("members/leave.html", member=member, form=form, **_names())
 
@@ -476,7 +474,7 @@ class MemberController(Controller):
     async def leave(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         require(viewer, MANAGERS)
         data = await request.form()
         errors: dict[str, Msg] = {}
@@ -510,7 +508,7 @@ class MemberController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
         federation = await orgs.federation_for_edit(viewer.scope, federation_id)
-        rules = await domain.policy(viewer, federation_id)
+        rules = await queries.policy(viewer, federation_id)
         form = await form_or_stash(
             request,
             {
@@ -538,7 +536,7 @@ class MemberController(Controller):
                 "members/policy.html",
                 status_code=422,
                 federation=federation,
-                rules=await domain.policy(viewer, federation_id),
+                rules=await queries.policy(viewer, federation_id),
                 form=FormState.from_multidict(data, error.errors),
             )
         flash(request, Msg("Saved."))
@@ -554,7 +552,7 @@ async def _member_page(
     full_phone: str = "",
     post_form: FormState | None = None,
 ) -> object:
-    record = await domain.member_record(viewer, member_id)
+    record = await queries.member_record(viewer, member_id)
     member = record.member
     return page(
         "members/detail.html",
@@ -562,13 +560,13 @@ async def _member_page(
         member=member,
         full_id=full_id,
         full_phone=full_phone,
-        age=age_on(member["birth_date"], domain.local_today()),
+        age=age_on(member["birth_date"], today()),
         events=record.events,
         recruits=record.recruits,
         posts=record.posts,
-        post_form=post_form or FormState({"started_on": domain.local_today().isoformat()}),
+        post_form=post_form or FormState({"started_on": today().isoformat()}),
         can_approve=viewer.can_approve,
-        today=domain.local_today(),
+        today=today(),
         **_names(),
     )
 
@@ -580,14 +578,14 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
     try:
         member = await action(viewer, member_id)
     except ValidationError as refused:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         error = next(iter(refused.errors.values()))
     if is_htmx(request):
         return page(
             "members/_welcome_pack.html",
             member=member,
             pack_error=error,
-            today=domain.local_today(),
+            today=today(),
             next=data.get("next", ""),
         )
     if error:
@@ -605,7 +603,7 @@ async def _edit_page(
         form=form,
         recruiters=[
             r
-            for r in await domain.backbone_members(viewer, member["cooperative"])
+            for r in await queries.backbone_members(viewer, member["cooperative"])
             if r["id"] != member["id"]
         ],
         villages=await orgs.villages(viewer.scope),
