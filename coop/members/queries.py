@@ -62,7 +62,7 @@ class MemberRecord:
     posts: list[dict]
 
 
-# --- who is in scope -------------------------------------------------------------
+# --- rules every read shares: who is in scope, who waits for a welcome pack ---------------
 
 
 def member_where(scope: orgs.Scope):
@@ -82,6 +82,12 @@ def member_where(scope: orgs.Scope):
 def scoped(query, scope: orgs.Scope):
     where = member_where(scope)
     return query.where(where) if where is not None else query
+
+
+def welcome_pack_pending():
+    """Approved members who have not had their welcome pack. Its SQL rendering is the
+    `welcome_pack_pending` line of `_list_sql`."""
+    return (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
 
 
 # --- the member list ------------------------------------------------------------
@@ -134,9 +140,7 @@ def _matching(query, viewer: Viewer, where: MemberFilter):
     if where.first_batch:
         query = query.where(Member.first_batch.eq(True))
     if where.welcome_pack_pending:
-        query = query.where(
-            (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
-        )
+        query = query.where(welcome_pack_pending())
     if where.worker_post == "any":
         query = query.where(Member.worker_post != "")
     elif where.worker_post:
@@ -315,9 +319,7 @@ async def counts(viewer: Viewer) -> dict[str, int]:
         "industrial_workers": await count(
             Member.status.is_in(list(ACTIVE)) & (Member.worker_post != "")
         ),
-        "welcome_packs_pending": await count(
-            (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
-        ),
+        "welcome_packs_pending": await count(welcome_pack_pending()),
     }
 
 
@@ -325,9 +327,7 @@ async def pending_welcome_packs(viewer: Viewer, village_id: int | None) -> list[
     """Members (approved) who have not received their welcome pack, by village."""
     require(viewer, ORGANIZERS)
     query = scoped(
-        Member.select(*LIST_COLUMNS, Member.welcome_pack_at).where(
-            (Member.status == Status.member.value) & Member.welcome_pack_at.is_null()
-        ),
+        Member.select(*LIST_COLUMNS, Member.welcome_pack_at).where(welcome_pack_pending()),
         viewer.scope,
     )
     if village_id:
