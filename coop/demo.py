@@ -21,8 +21,8 @@ from coop.audit import domain as audit
 from coop.audit.domain import Actor
 from coop.i18n import TIME_ZONE
 from coop.members import domain as members
-from coop.members.identity import check_resident_id, make_resident_id
-from coop.members.tables import EnrollmentPolicy, Member, MemberEvent, MemberSearchKey, WorkerPost
+from coop.members.identity import ResidentId, check_resident_id, make_resident_id
+from coop.members.tables import EnrollmentPolicy, Member, MemberEvent
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Cooperative, Union, Village
 
@@ -608,11 +608,11 @@ async def _spread_over_the_year(
 
 # --- many members, quickly: `coop demo --members N` ---------------------------------------
 #
-# Built in Python and written with executemany, a chunk per transaction: going
-# through the domain one person at a time would take hours for 100,000 people.
-# The stored values are those the domain would store: the same privacy
-# functions, the same search keys (members.search_key_texts), card numbers taken
-# from the federation's sequence.
+# Built in Python and written a chunk per transaction by the members' one writer of
+# new members (members.write_new_members, one INSERT per table): going through the
+# enrollment rules one person at a time would take hours for 100,000 people. The
+# stored values are those enrollment stores (members.applicant_values, then the
+# person's later story), card numbers taken from the federation's sequence.
 
 BULK_SEQUENCES = 500  # sequence numbers 500-999; the default demo uses 000-499
 BULK_SPACE = BIRTH_DAYS * BULK_SEQUENCES  # 9,131,500 people per area code
@@ -657,14 +657,6 @@ def _days(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 @dataclass
-class _Row:
-    member: dict
-    keys: list[str]
-    events: list[list]  # [at, action, detail]; "approved" gets its card number later
-    posts: list[tuple]  # (post, started_on, ended_on)
-
-
-@dataclass
 class _Place:
     cooperatives: list[dict]
     weights: list[int]
@@ -672,7 +664,7 @@ class _Place:
     recruiters: dict[int, list[int]]
 
 
-def _bulk_row(k: int, rng: random.Random, place: _Place, today: dt.date) -> _Row:
+def _bulk_row(k: int, rng: random.Random, place: _Place, today: dt.date) -> members.NewMember:
     person = bulk_person(k, rng)
     number, phone = person.resident_id, person.phone
     [cooperative] = rng.choices(place.cooperatives, place.weights)
@@ -712,42 +704,37 @@ def _bulk_row(k: int, rng: random.Random, place: _Place, today: dt.date) -> _Row
         leave_reason = "迁居" if transfer else rng.choice(LEAVE_REASONS)
         events.append([_local(left_on, rng), status, transferred_to or leave_reason])
     recruiters = place.recruiters.get(cooperative["id"])
-    member = dict(
+    data = members.EnrollmentInput(
         name=person.name,
-        sex=person.sex,
-        birth_date=_birth_date(number),
-        birth_place=_birth_place(number[:6], int(number[6:10])),
-        id_hash=privacy.keyed_hash("resident_id", number),
-        id_encrypted=privacy.encrypt(number),
-        id_masked=privacy.mask_id(number),
-        phone_hash=privacy.keyed_hash("phone", phone),
-        phone_encrypted=privacy.encrypt(phone),
-        phone_masked=privacy.mask_phone(phone),
+        resident_id=number,
+        phone=phone,
         ethnicity=rng.choice(ETHNICITIES),
         education=rng.choice(EDUCATION),
         household_type=rng.choice(HOUSEHOLDS),
-        federation=cooperative["federation"],
-        cooperative=cooperative["id"],
-        village=_village(rng, cooperative, place.towns),
-        status=status,
+        cooperative_id=cooperative["id"],
+        village_id=_village(rng, cooperative, place.towns),
         is_backbone=rng.random() < 0.02,
-        first_batch=False,
-        first_batch_on=None,
-        recruited_by=rng.choice(recruiters) if recruiters and rng.random() < 0.85 else None,
+        recruited_by_id=rng.choice(recruiters) if recruiters and rng.random() < 0.85 else None,
+        worker_post=posts[-1][0] if posts else "",
+    )
+    checked = ResidentId(
+        number,
+        sex=person.sex,
+        birth_date=_birth_date(number),
+        birth_place=_birth_place(number[:6], int(number[6:10])),
+    )
+    values = members.applicant_values(data, checked, phone, cooperative["federation"])
+    values.update(
+        status=status,
         applied_on=applied,
         join_date=joined,
-        card_number=None,
-        worker_post=posts[-1][0] if posts else "",
         welcome_pack_at=pack_at,
-        welcome_pack_by=None,
         left_on=left_on,
         leave_reason=leave_reason,
         transferred_to=transferred_to,
-        version=len(events),
-        created_at=dt.datetime.now(dt.UTC),
     )
     keys = members.search_key_texts(person.name, number, phone)
-    return _Row(member, keys, events, posts)
+    return members.NewMember(values, keys, events, posts, version=len(events))
 
 
 async def _card_numbers(federation: int, count: int) -> list[str]:
@@ -764,42 +751,30 @@ async def _card_numbers(federation: int, count: int) -> list[str]:
     return [f"{row['card_prefix']}{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
-async def _write_chunk(rows: list[_Row]) -> int:
+async def _write_chunk(rows: list[members.NewMember]) -> int:
     """Insert one chunk in one transaction; people whose ID is already there are skipped."""
     async with db.transaction():
-        hashes = [row.member["id_hash"] for row in rows]
+        hashes = [row.values["id_hash"] for row in rows]
         taken = {
             found["id_hash"]
             for found in await Member.select(Member.id_hash)
             .where(Member.id_hash.is_in(hashes))
             .run()
         }
-        rows = [row for row in rows if row.member["id_hash"] not in taken]
+        rows = [row for row in rows if row.values["id_hash"] not in taken]
         if not rows:
             return 0
-        carded: dict[int, list[_Row]] = {}
+        carded: dict[int, list[members.NewMember]] = {}
         for row in rows:
-            if row.member["join_date"] is not None:
-                carded.setdefault(row.member["federation"], []).append(row)
+            if row.values["join_date"] is not None:
+                carded.setdefault(row.values["federation"], []).append(row)
         for federation, group in carded.items():
             for row, card in zip(group, await _card_numbers(federation, len(group)), strict=True):
-                row.member["card_number"] = card
-        ids = await members.new_member_ids(len(rows))
-        columns = ["id", *rows[0].member]
-        member_rows, key_rows, event_rows, post_rows = [], [], [], []
-        for member_id, row in zip(ids, rows, strict=True):
-            member_rows.append((member_id, *row.member.values()))
-            key_rows += [(member_id, key) for key in row.keys]
-            for at, action, detail in row.events:
-                detail = row.member["card_number"] if detail is None else detail
-                event_rows.append((member_id, at, None, action, detail))
-            post_rows += [(member_id, p, started, ended, None) for p, started, ended in row.posts]
-        await db.insert_many(Member, columns, member_rows)
-        await db.insert_many(MemberSearchKey, ["member", "key"], key_rows)
-        await db.insert_many(MemberEvent, ["member", "at", "actor", "action", "detail"], event_rows)
-        await db.insert_many(
-            WorkerPost, ["member", "post", "started_on", "ended_on", "recorded_by"], post_rows
-        )
+                row.values["card_number"] = card
+                for event in row.events:
+                    if event[2] is None:  # "approved": its detail is the card number
+                        event[2] = card
+        await members.write_new_members(rows, None)
     return len(rows)
 
 

@@ -1,11 +1,13 @@
 """Reading members: the member list and its search, one member's record, the roster for
-export, the home page's figures. Every read and all hand-written SQL of members live here.
+export, the home page's figures, who a roster import finds registered. Every read and all
+hand-written SQL of members live here.
 
 Every read is limited to the acting `Viewer`'s scope, so a member outside it is NotFound.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import operator
@@ -20,6 +22,7 @@ from coop.members.tables import (
     MemberEvent,
     MemberSearchKey,
     RosterTemplate,
+    RosterUpload,
     WorkerPost,
 )
 from coop.orgs import domain as orgs
@@ -442,3 +445,37 @@ async def roster_templates(viewer: Viewer) -> list[dict]:
         .run()
     )
     return [{"name": r["name"], "columns": json.loads(r["columns"])} for r in rows]
+
+
+# --- the roster import -------------------------------------------------------------------
+
+
+async def registered(scope: orgs.Scope, id_hashes: list[str]) -> tuple[list[dict], set[int]]:
+    """The people registered under these ID hashes (id, id_hash, union_name: the union
+    holding the membership), and the ids of those among them in `scope`."""
+    found = await Member.select(
+        Member.id, Member.id_hash, Member.federation.name.as_alias("union_name")
+    ).where(Member.id_hash.is_in(id_hashes))
+    if not found:
+        return [], set()
+    visible = {
+        m["id"]
+        for m in await scoped(
+            Member.select(Member.id).where(Member.id.is_in([m["id"] for m in found])), scope
+        ).run()
+    }
+    return found, visible
+
+
+async def roster_upload(viewer: Viewer, token: str, since: dt.datetime) -> dict | None:
+    """A roster this user uploaded for import, kept since `since` (filename, content)."""
+    return (
+        await RosterUpload.select(RosterUpload.filename, RosterUpload.content)
+        .where(
+            (RosterUpload.token == token)
+            & (RosterUpload.user == viewer.id)
+            & (RosterUpload.created_at >= since)
+        )
+        .first()
+        .run()
+    )

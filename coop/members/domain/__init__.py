@@ -25,6 +25,7 @@ from coop.members.domain.enrollment import (
     NAME_MAX,
     AlreadyRegistered,
     EnrollmentInput,
+    applicant,
     applicant_values,
     enroll,
 )
@@ -40,7 +41,13 @@ from coop.members.domain.lifecycle import (
     undo_welcome_pack,
     update_member,
 )
-from coop.members.domain.records import new_member_ids, search_key_texts
+from coop.members.domain.records import (
+    NewMember,
+    new_member_ids,
+    search_key_texts,
+    write_new_members,
+    write_records,
+)
 from coop.members.domain.roster_templates import save_roster_template
 from coop.members.queries import (
     ACTIVE,
@@ -86,11 +93,13 @@ __all__ = [
     "MemberFilter",
     "MemberPage",
     "MemberRecord",
+    "NewMember",
     "Post",
     "Status",
     "_ensure_policy",
     "_list_sql",
     "_matching",
+    "applicant",
     "applicant_values",
     "approve",
     "backbone_members",
@@ -119,4 +128,6 @@ __all__ = [
     "set_policy",
     "undo_welcome_pack",
     "update_member",
+    "write_new_members",
+    "write_records",
 ]

@@ -7,14 +7,20 @@ matched by keyed hash, shown masked.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from coop import db, privacy
-from coop.access import ORGANIZERS, Viewer, actor_id, is_unique_violation, require
+from coop.access import ORGANIZERS, Viewer, actor_id, is_unique_violation, now, require
 from coop.accounts import idempotency
 from coop.audit import domain as audit
 from coop.i18n import local_today
-from coop.members.domain.records import _event, _search_keys
+from coop.members.domain.records import (
+    NewMember,
+    search_key_texts,
+    write_new_members,
+    write_records,
+)
 from coop.members.identity import ResidentId, check_mobile, check_resident_id
 from coop.members.queries import ACTIVE, Status, _holder, get_member
 from coop.members.tables import Member, MemberSearchKey, WorkerPost
@@ -85,6 +91,26 @@ def applicant_values(
         left_on=None,
         leave_reason="",
         transferred_to="",
+    )
+
+
+def applicant(
+    data: EnrollmentInput,
+    number: str,
+    phone: str,
+    values: dict,
+    *,
+    at: dt.datetime,
+    action: str = "applied",
+    detail: str = "",
+) -> NewMember:
+    """A new applicant as written (the enrollment form's or an imported row): the row's
+    `values` (applicant_values), the search keys, the event, and the post named, from today."""
+    return NewMember(
+        values,
+        search_key_texts(data.name, number, phone),
+        events=[(at, action, detail)],
+        posts=[(data.worker_post, values["applied_on"], None)] if data.worker_post else [],
     )
 
 
@@ -168,6 +194,8 @@ async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | No
             )
             if existing and existing["status"] in ACTIVE:
                 raise AlreadyRegistered(existing["id"], False, "")
+            action = "re_enrolled" if existing else "applied"
+            person = applicant(data, checked.number, phone, values, at=now(), action=action)
             if existing:  # left or transferred out earlier: the same person joins again
                 member_id = existing["id"]
                 await (
@@ -186,24 +214,9 @@ async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | No
                     .where((WorkerPost.member == member_id) & WorkerPost.ended_on.is_null())
                     .run()
                 )
-                action = "re_enrolled"
+                await write_records([(member_id, person)], actor_id(viewer))
             else:
-                row = Member(**values)
-                await Member.insert(row).run()
-                member_id, action = row.id, "applied"
-            await MemberSearchKey.insert(
-                *_search_keys(member_id, data.name, checked.number, phone)
-            ).run()
-            if data.worker_post:
-                await WorkerPost.insert(
-                    WorkerPost(
-                        member=member_id,
-                        post=data.worker_post,
-                        started_on=local_today(),
-                        recorded_by=actor_id(viewer),
-                    )
-                ).run()
-            await _event(viewer, member_id, action)
+                [member_id] = await write_new_members([person], actor_id(viewer))
             await audit.record(viewer.actor, "create", "member", member_id, action)
             if key:
                 await idempotency.store_result(
