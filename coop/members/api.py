@@ -1,4 +1,5 @@
-"""JSON API for higher union systems: the same domain functions as the pages."""
+"""JSON API for higher union systems: the same input checks (members.forms) and domain
+functions as the pages."""
 
 from __future__ import annotations
 
@@ -119,17 +120,15 @@ class MemberApiController(Controller):
         worker_post: FromQuery[str] = "",
         page: FromQuery[int] = 1,
     ) -> MemberPageOut:
-        where = forms.member_filter(
-            {
-                "q": q,
-                "cooperative_id": str(cooperative_id or ""),
-                "village_id": str(village_id or ""),
-                "status": status,
-                "backbone": "1" if backbone else "",
-                "first_batch": "1" if first_batch else "",
-                "worker_post": worker_post,
-                "page": str(page),
-            }
+        where = forms.filter_of(
+            q=q,
+            cooperative_id=cooperative_id,
+            village_id=village_id,
+            status=status,
+            backbone=backbone,
+            first_batch=first_batch,
+            worker_post=worker_post,
+            page=page,
         )
         found = await queries.search(viewer, where)
         items = [
@@ -169,13 +168,11 @@ class MemberApiController(Controller):
     ) -> Response[MemberOut]:
         """Same validation and scope as the enrollment form. With an Idempotency-Key,
         a retry returns the first result and creates nothing new."""
-        fields = {
-            **{k: str(v) for k, v in msgspec.structs.asdict(data).items() if v is not None},
-            "is_backbone": "1" if data.is_backbone else "",
-        }
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:
-            member_id = await domain.enroll(viewer, forms.enrollment(fields), key)
+            member_id = await domain.enroll(
+                viewer, forms.enrollment_of(**msgspec.structs.asdict(data)), key
+            )
         except domain.AlreadyRegistered as taken:
             if taken.in_scope:
                 detail = Msg("This ID number is already registered.")

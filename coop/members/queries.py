@@ -30,6 +30,8 @@ from coop.validation import Msg, NotFound, ValidationError
 
 Status = Member.Status
 PAGE_SIZE = 50
+PAGE_MAX = 100_000  # the last page of the list one may ask for
+SEARCH_MAX = 40  # what the search box takes: a name, its pinyin or a number's tail
 ACTIVE = (Status.applicant.value, Status.member.value)
 
 

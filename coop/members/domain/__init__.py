@@ -23,6 +23,7 @@ from coop.members.domain.approval import (
 )
 from coop.members.domain.enrollment import (
     NAME_MAX,
+    NUMBER_TYPED_MAX,
     AlreadyRegistered,
     EnrollmentInput,
     applicant,
@@ -30,7 +31,9 @@ from coop.members.domain.enrollment import (
     enroll,
 )
 from coop.members.domain.lifecycle import (
+    LEAVE_REASON_MAX,
     STALE,
+    TRANSFERRED_TO_MAX,
     MemberChanges,
     Post,
     end_membership,
@@ -48,14 +51,16 @@ from coop.members.domain.records import (
     write_new_members,
     write_records,
 )
-from coop.members.domain.roster_templates import save_roster_template
+from coop.members.domain.roster_templates import TEMPLATE_NAME_MAX, save_roster_template
 from coop.members.queries import (
     ACTIVE,
     LIST_COLUMNS,
+    PAGE_MAX,
     PAGE_SIZE,
     ROSTER_BATCH,
     ROSTER_COLUMNS,
     ROSTER_SECRETS,
+    SEARCH_MAX,
     MemberFilter,
     MemberPage,
     MemberRecord,
@@ -79,13 +84,19 @@ from coop.members.queries import (
 __all__ = [
     "ACTIVE",
     "CARD_PREFIX_MAX",
+    "LEAVE_REASON_MAX",
     "LIST_COLUMNS",
     "NAME_MAX",
+    "NUMBER_TYPED_MAX",
+    "PAGE_MAX",
     "PAGE_SIZE",
     "ROSTER_BATCH",
     "ROSTER_COLUMNS",
     "ROSTER_SECRETS",
+    "SEARCH_MAX",
     "STALE",
+    "TEMPLATE_NAME_MAX",
+    "TRANSFERRED_TO_MAX",
     "AlreadyRegistered",
     "Approval",
     "EnrollmentInput",

@@ -29,6 +29,7 @@ from coop.orgs.tables import Union, Village
 from coop.validation import Msg, NotFound, ValidationError
 
 NAME_MAX = 50
+NUMBER_TYPED_MAX = 40  # an ID or mobile number as typed, spaces and dashes included
 
 
 @dataclass

@@ -19,6 +19,8 @@ from coop.members.tables import Member, MemberSearchKey, WorkerPost
 from coop.validation import Msg, ValidationError
 
 Post = Member.Post
+LEAVE_REASON_MAX = 200
+TRANSFERRED_TO_MAX = 100  # the receiving union's name
 STALE = Msg(
     "Someone else changed this member while you were editing. Your changes are below; "
     "check them against the current details and save again."

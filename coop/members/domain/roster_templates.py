@@ -8,6 +8,8 @@ from coop import db
 from coop.access import ORGANIZERS, Viewer, require
 from coop.members.tables import RosterTemplate
 
+TEMPLATE_NAME_MAX = 50
+
 
 async def save_roster_template(viewer: Viewer, name: str, columns: list[str]) -> None:
     """Save (or replace) a named set of columns for this user."""
