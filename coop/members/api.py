@@ -64,20 +64,6 @@ class MemberPageOut(msgspec.Struct):
     has_next: bool
 
 
-class EnrollIn(msgspec.Struct):
-    name: str
-    resident_id: str
-    phone: str
-    cooperative_id: int
-    village_id: int
-    is_backbone: bool = False
-    recruited_by_id: int | None = None
-    ethnicity: str = ""
-    education: str = ""
-    household_type: str = ""
-    worker_post: str = ""
-
-
 def _member_out(m: dict) -> MemberOut:
     return MemberOut(
         id=m["id"],
@@ -161,7 +147,7 @@ class MemberApiController(Controller):
     async def enroll(
         self,
         viewer: NamedDependency[Viewer],
-        data: JSONBody[EnrollIn],
+        data: JSONBody[domain.EnrollmentInput],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
         ] = None,
@@ -170,9 +156,7 @@ class MemberApiController(Controller):
         a retry returns the first result and creates nothing new."""
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:
-            member_id = await domain.enroll(
-                viewer, forms.enrollment_of(**msgspec.structs.asdict(data)), key
-            )
+            member_id = await domain.enroll(viewer, forms.enrollment_of(**vars(data)), key)
         except domain.AlreadyRegistered as taken:
             if taken.in_scope:
                 detail = Msg("This ID number is already registered.")

@@ -34,6 +34,8 @@ NUMBER_TYPED_MAX = 40  # an ID or mobile number as typed, spaces and dashes incl
 
 @dataclass
 class EnrollmentInput:
+    """A person to enroll as an applicant: the enrollment form, the JSON API's body."""
+
     name: str
     resident_id: str
     phone: str
