@@ -1,4 +1,5 @@
-"""JSON API for higher union systems: the same domain functions as the pages."""
+"""JSON API for higher union systems: the same input checks (members.forms) and domain
+functions as the pages."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from coop.accounts.idempotency import KeyReused
 from coop.api import problem
 from coop.guards import provide_viewer
 from coop.i18n import gettext
-from coop.members import domain, forms
+from coop.members import domain, forms, queries
 from coop.validation import Msg
 
 
@@ -63,20 +64,6 @@ class MemberPageOut(msgspec.Struct):
     has_next: bool
 
 
-class EnrollIn(msgspec.Struct):
-    name: str
-    resident_id: str
-    phone: str
-    cooperative_id: int
-    village_id: int
-    is_backbone: bool = False
-    recruited_by_id: int | None = None
-    ethnicity: str = ""
-    education: str = ""
-    household_type: str = ""
-    worker_post: str = ""
-
-
 def _member_out(m: dict) -> MemberOut:
     return MemberOut(
         id=m["id"],
@@ -119,19 +106,17 @@ class MemberApiController(Controller):
         worker_post: FromQuery[str] = "",
         page: FromQuery[int] = 1,
     ) -> MemberPageOut:
-        where = forms.member_filter(
-            {
-                "q": q,
-                "cooperative_id": str(cooperative_id or ""),
-                "village_id": str(village_id or ""),
-                "status": status,
-                "backbone": "1" if backbone else "",
-                "first_batch": "1" if first_batch else "",
-                "worker_post": worker_post,
-                "page": str(page),
-            }
+        where = forms.filter_of(
+            q=q,
+            cooperative_id=cooperative_id,
+            village_id=village_id,
+            status=status,
+            backbone=backbone,
+            first_batch=first_batch,
+            worker_post=worker_post,
+            page=page,
         )
-        found = await domain.search(viewer, where)
+        found = await queries.search(viewer, where)
         items = [
             MemberListItem(
                 id=m["id"],
@@ -156,26 +141,22 @@ class MemberApiController(Controller):
     async def get_member(
         self, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> MemberOut:
-        return _member_out(await domain.get_member(viewer, member_id))
+        return _member_out(await queries.get_member(viewer, member_id))
 
     @post("/", summary="Enroll a person as an applicant", status_code=201)
     async def enroll(
         self,
         viewer: NamedDependency[Viewer],
-        data: JSONBody[EnrollIn],
+        data: JSONBody[domain.EnrollmentInput],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
         ] = None,
     ) -> Response[MemberOut]:
         """Same validation and scope as the enrollment form. With an Idempotency-Key,
         a retry returns the first result and creates nothing new."""
-        fields = {
-            **{k: str(v) for k, v in msgspec.structs.asdict(data).items() if v is not None},
-            "is_backbone": "1" if data.is_backbone else "",
-        }
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:
-            member_id = await domain.enroll(viewer, forms.enrollment(fields), key)
+            member_id = await domain.enroll(viewer, forms.enrollment_of(**vars(data)), key)
         except domain.AlreadyRegistered as taken:
             if taken.in_scope:
                 detail = Msg("This ID number is already registered.")
@@ -185,7 +166,7 @@ class MemberApiController(Controller):
         except KeyReused:
             detail = Msg("This Idempotency-Key was already used with different content.")
             return problem(422, detail)
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         return Response(
             _member_out(member),
             status_code=201,

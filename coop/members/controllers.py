@@ -10,11 +10,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
-from coop.access import MANAGERS, Viewer, require
-from coop.forms import id_list, optional_date, whole_number
+from coop.access import MANAGERS, Viewer, require, today
+from coop.forms import id_list, whole_number
 from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
-from coop.members import choices, domain, exports, forms, imports
+from coop.members import choices, domain, exports, forms, imports, queries
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
 from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment
@@ -60,20 +60,23 @@ async def _places(viewer: Viewer) -> dict:
     return await orgs.places(viewer.scope, viewer.generation)
 
 
+def _id_check(typed: str) -> dict:
+    """What the ID number typed so far says (`checked`), and the age it gives."""
+    checked = check_resident_id(typed) if typed.strip() else None
+    return {"checked": checked, "age": checked.age_on(today()) if checked else None}
+
+
 async def _enroll_page(
     viewer: Viewer, form: FormState, *, status_code: int = 200, taken=None
 ) -> object:
     cooperative_id = form.get("cooperative_id")
-    recruiters = await domain.backbone_members(viewer, whole_number(cooperative_id))
-    typed_id = form.get("resident_id")
-    checked = check_resident_id(typed_id) if typed_id else None
+    recruiters = await queries.backbone_members(viewer, whole_number(cooperative_id))
     return page(
         "members/enroll.html",
         status_code=status_code,
         form=form,
         taken=taken,
-        checked=checked,
-        age=checked.age_on(domain.local_today()) if checked else None,
+        **_id_check(str(form.get("resident_id") or "")),
         recruiters=recruiters,
         **await _places(viewer),
         **_names(),
@@ -139,6 +142,51 @@ async def _import_preview_page(
     )
 
 
+async def _export_page(
+    viewer: Viewer,
+    params,
+    form: FormState,
+    *,
+    keys: list[str] | None = None,
+    status_code: int = 200,
+) -> object:
+    """The export form for the list's filters in `params`; its columns `keys` as sent, else
+    those of the template `params` names, else the standard set."""
+    templates = await queries.roster_templates(viewer)
+    if keys is None:
+        wanted = params.get("template")
+        keys = next((t["columns"] for t in templates if t["name"] == wanted), [])
+    return page(
+        "members/export.html",
+        status_code=status_code,
+        where=forms.member_filter(params),
+        filters={k: v for k, v in params.items() if k in _FILTERS and v},
+        columns=exports.COLUMNS,
+        chosen=exports.chosen(keys),
+        templates=templates,
+        can_see_full=viewer.can_approve,
+        form=form,
+        **await _places(viewer),
+        **_names(),
+    )
+
+
+def _leave_page(member: dict, form: FormState, *, status_code: int = 200) -> object:
+    return page("members/leave.html", status_code=status_code, member=member, form=form, **_names())
+
+
+def _policy_page(
+    federation: dict, rules: dict, form: FormState, *, status_code: int = 200
+) -> object:
+    return page(
+        "members/policy.html",
+        status_code=status_code,
+        federation=federation,
+        rules=rules,
+        form=form,
+    )
+
+
 class MemberController(Controller):
     include_in_schema = False
     path = "/members"
@@ -148,7 +196,7 @@ class MemberController(Controller):
     @get("/", name="members")
     async def list(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         where = forms.member_filter(request.query_params)
-        found = await domain.search(viewer, where)
+        found = await queries.search(viewer, where)
         query = {k: v for k, v in request.query_params.items() if k != "page" and v}
         context = dict(
             found=found,
@@ -195,14 +243,7 @@ class MemberController(Controller):
     async def id_check(self, request: Request) -> object:
         """What the ID number typed so far says, for the live feedback under the field."""
         data = await request.form()
-        raw = data.get("resident_id", "")
-        checked = check_resident_id(raw) if raw.strip() else None
-        return page(
-            "members/_id_check.html",
-            checked=checked,
-            age=checked.age_on(domain.local_today()) if checked else None,
-            **_names(),
-        )
+        return page("members/_id_check.html", **_id_check(data.get("resident_id", "")), **_names())
 
     @get("/recruiters")
     async def recruiters(
@@ -213,7 +254,7 @@ class MemberController(Controller):
     ) -> object:
         return page(
             "members/_recruiters.html",
-            recruiters=await domain.backbone_members(viewer, cooperative_id or None, q),
+            recruiters=await queries.backbone_members(viewer, cooperative_id or None, q),
             form=FormState({}),
         )
 
@@ -242,7 +283,7 @@ class MemberController(Controller):
     async def approve_one(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        await domain.get_member(viewer, member_id)  # out of scope: 404
+        await queries.get_member(viewer, member_id)  # out of scope: 404
         result = await domain.approve(viewer, [member_id])
         if result.refused:
             flash(request, result.refused[member_id])
@@ -267,22 +308,7 @@ class MemberController(Controller):
     @get("/export")
     async def export_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         """Choose the format and columns of a roster of the list's current filters."""
-        where = forms.member_filter(request.query_params)
-        templates = await domain.roster_templates(viewer)
-        wanted = request.query_params.get("template")
-        chosen = next((t["columns"] for t in templates if t["name"] == wanted), [])
-        return page(
-            "members/export.html",
-            where=where,
-            filters={k: v for k, v in request.query_params.items() if k in _FILTERS and v},
-            columns=exports.COLUMNS,
-            chosen=exports.chosen(chosen),
-            templates=templates,
-            can_see_full=viewer.can_approve,
-            form=FormState({}),
-            **await _places(viewer),
-            **_names(),
-        )
+        return await _export_page(viewer, request.query_params, FormState({}))
 
     @post("/export", status_code=200)
     async def export(self, request: Request, viewer: NamedDependency[Viewer]) -> Response:
@@ -292,28 +318,17 @@ class MemberController(Controller):
         keys = exports.chosen(data.getall("columns", []))
         full = data.get("full_numbers") == "1"
         if data.get("template_name", "").strip():
-            name = data["template_name"].strip()[:50]
+            name = data["template_name"].strip()[: domain.TEMPLATE_NAME_MAX]
             await domain.save_roster_template(viewer, name, keys)
         file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
         export = exports.RosterExport(viewer, where, keys, full, file_format)
         try:
-            await domain.check_roster(viewer, where, full_numbers=full)
+            await queries.check_roster(viewer, where, full_numbers=full)
             if full and data.get("confirm") != "1":
                 raise ValidationError({"confirm": Msg("Confirm that you need the full numbers.")})
         except ValidationError as error:
-            return page(
-                "members/export.html",
-                status_code=422,
-                where=where,
-                filters={k: v for k, v in data.items() if k in _FILTERS and v},
-                columns=exports.COLUMNS,
-                chosen=keys,
-                templates=await domain.roster_templates(viewer),
-                can_see_full=viewer.can_approve,
-                form=FormState.from_multidict(data, error.errors),
-                **await _places(viewer),
-                **_names(),
-            )
+            form = FormState.from_multidict(data, error.errors)
+            return await _export_page(viewer, data, form, keys=keys, status_code=422)
         return Stream(
             export.chunks(),
             media_type=XLSX_TYPE if file_format == "xlsx" else CSV_TYPE,
@@ -391,7 +406,7 @@ class MemberController(Controller):
     ) -> object:
         return page(
             "members/welcome_packs.html",
-            members=await domain.pending_welcome_packs(viewer, village_id or None),
+            members=await queries.pending_welcome_packs(viewer, village_id or None),
             village_id=village_id,
             villages=await orgs.villages(viewer.scope),
             **_names(),
@@ -414,14 +429,8 @@ class MemberController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
         data = await request.form()
-        errors: dict[str, Msg] = {}
-        started_on = (
-            optional_date(errors, "started_on", data.get("started_on")) or domain.local_today()
-        )
         try:
-            if errors:
-                raise ValidationError(errors)
-            await domain.record_post(viewer, member_id, data.get("post", ""), started_on)
+            await domain.record_post(viewer, member_id, *forms.new_post(data))
         except ValidationError as error:
             return await _member_page(
                 request, viewer, member_id, post_form=FormState.from_multidict(data, error.errors)
@@ -433,7 +442,7 @@ class MemberController(Controller):
     async def edit_form(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         initial = {
             **member,
             "phone": await domain.reveal_phone(viewer, member_id),
@@ -448,7 +457,7 @@ class MemberController(Controller):
     async def update(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         data = await request.form()
         try:
             await domain.update_member(viewer, member_id, forms.changes(data))
@@ -464,44 +473,26 @@ class MemberController(Controller):
     async def leave_form(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         require(viewer, MANAGERS)
         form = await form_or_stash(
             request,
-            {"on": domain.local_today().isoformat(), "version": member["version"], "kind": "left"},
+            {"on": today().isoformat(), "version": member["version"], "kind": "left"},
         )
-        return page("members/leave.html", member=member, form=form, **_names())
+        return _leave_page(member, form)
 
     @post("/{member_id:int}/leave")
     async def leave(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         require(viewer, MANAGERS)
         data = await request.form()
-        errors: dict[str, Msg] = {}
-        on = optional_date(errors, "on", data.get("on"))
-        version = data.get("version", "")
         try:
-            if errors or on is None:
-                raise ValidationError(errors or {"on": Msg("This field is required.")})
-            await domain.end_membership(
-                viewer,
-                member_id,
-                transfer=data.get("kind") == "transfer",
-                on=on,
-                reason=(data.get("reason") or "").strip()[:200],
-                transferred_to=(data.get("transferred_to") or "").strip()[:100],
-                version=whole_number(version, 0),
-            )
+            await domain.end_membership(viewer, member_id, **forms.leaving(data))
         except ValidationError as error:
-            return page(
-                "members/leave.html",
-                status_code=422,
-                member=member,
-                form=FormState.from_multidict(data, error.errors),
-                **_names(),
-            )
+            form = FormState.from_multidict(data, error.errors)
+            return _leave_page(member, form, status_code=422)
         flash(request, Msg("Saved."))
         return redirect(request, f"/members/{member_id}")
 
@@ -510,7 +501,7 @@ class MemberController(Controller):
         self, request: Request, viewer: NamedDependency[Viewer], federation_id: FromPath[int]
     ) -> object:
         federation = await orgs.federation_for_edit(viewer.scope, federation_id)
-        rules = await domain.policy(viewer, federation_id)
+        rules = await queries.policy(viewer, federation_id)
         form = await form_or_stash(
             request,
             {
@@ -518,7 +509,7 @@ class MemberController(Controller):
                 "backbone_first": "1" if rules["backbone_first"] else "",
             },
         )
-        return page("members/policy.html", federation=federation, rules=rules, form=form)
+        return _policy_page(federation, rules, form)
 
     @post("/policy/{federation_id:int}")
     async def set_policy(
@@ -534,13 +525,9 @@ class MemberController(Controller):
                 data.get("backbone_first") == "1",
             )
         except ValidationError as error:
-            return page(
-                "members/policy.html",
-                status_code=422,
-                federation=federation,
-                rules=await domain.policy(viewer, federation_id),
-                form=FormState.from_multidict(data, error.errors),
-            )
+            rules = await queries.policy(viewer, federation_id)
+            form = FormState.from_multidict(data, error.errors)
+            return _policy_page(federation, rules, form, status_code=422)
         flash(request, Msg("Saved."))
         return redirect(request, f"/members/policy/{federation_id}")
 
@@ -554,7 +541,7 @@ async def _member_page(
     full_phone: str = "",
     post_form: FormState | None = None,
 ) -> object:
-    record = await domain.member_record(viewer, member_id)
+    record = await queries.member_record(viewer, member_id)
     member = record.member
     return page(
         "members/detail.html",
@@ -562,13 +549,13 @@ async def _member_page(
         member=member,
         full_id=full_id,
         full_phone=full_phone,
-        age=age_on(member["birth_date"], domain.local_today()),
+        age=age_on(member["birth_date"], today()),
         events=record.events,
         recruits=record.recruits,
         posts=record.posts,
-        post_form=post_form or FormState({"started_on": domain.local_today().isoformat()}),
+        post_form=post_form or FormState({"started_on": today().isoformat()}),
         can_approve=viewer.can_approve,
-        today=domain.local_today(),
+        today=today(),
         **_names(),
     )
 
@@ -580,14 +567,14 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
     try:
         member = await action(viewer, member_id)
     except ValidationError as refused:
-        member = await domain.get_member(viewer, member_id)
+        member = await queries.get_member(viewer, member_id)
         error = next(iter(refused.errors.values()))
     if is_htmx(request):
         return page(
             "members/_welcome_pack.html",
             member=member,
             pack_error=error,
-            today=domain.local_today(),
+            today=today(),
             next=data.get("next", ""),
         )
     if error:
@@ -605,7 +592,7 @@ async def _edit_page(
         form=form,
         recruiters=[
             r
-            for r in await domain.backbone_members(viewer, member["cooperative"])
+            for r in await queries.backbone_members(viewer, member["cooperative"])
             if r["id"] != member["id"]
         ],
         villages=await orgs.villages(viewer.scope),

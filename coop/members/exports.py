@@ -2,7 +2,7 @@
 
 The database makes every cell's text (see `Column`), for CSV every line but its row
 number (and full numbers, which Python decrypts), and the rows come from
-`domain.roster` a batch at a time, so any size streams in flat memory and Python only
+`queries.roster` a batch at a time, so any size streams in flat memory and Python only
 joins bytes. Numbers are masked unless the export is a full one (federation staff,
 confirmed), and every export is written to the audit log with its row count.
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from coop import db
-from coop.access import Viewer
+from coop.access import Viewer, today
 from coop.audit import domain as audit
 from coop.i18n import TIME_ZONE, translate
-from coop.members import domain
+from coop.members import queries
 from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
 from coop.spreadsheets import RISKY_STARTS, csv_header, csv_row, safe_text, xlsx_chunks
 from coop.validation import Msg
@@ -38,9 +38,9 @@ class Column:
 
     title: Msg
     kind: str
-    field: str = ""  # a field of domain.ROSTER_COLUMNS
+    field: str = ""  # a field of queries.ROSTER_COLUMNS
     choices: dict[str, Msg] | None = None
-    secret: str = ""  # a field of domain.ROSTER_SECRETS
+    secret: str = ""  # a field of queries.ROSTER_SECRETS
 
 
 COLUMNS: dict[str, Column] = {
@@ -137,7 +137,7 @@ def _shown_sql(column: Column, label=str) -> str:
 
 def cell_sql(column: Column, full_numbers: bool) -> str:
     """The SQL that makes the column's cell (for XLSX: plain text) from the roster row `r`.
-    Full numbers are decrypted by `domain.roster`; the row number is counted in Python (a
+    Full numbers are decrypted by `queries.roster`; the row number is counted in Python (a
     window function costs the database more than all the other cells)."""
     if column.kind == "number":
         return "NULL"
@@ -179,7 +179,7 @@ class RosterExport:
     """One export: its file as a stream; the audit row is written when the stream ends."""
 
     viewer: Viewer
-    where: domain.MemberFilter
+    where: queries.MemberFilter
     keys: list[str]
     full_numbers: bool
     file_format: str
@@ -239,7 +239,7 @@ class RosterExport:
     async def _batches(self, cells: list[str], secret: list[int]):
         finished = False
         try:
-            async for batch in domain.roster(
+            async for batch in queries.roster(
                 self.viewer, self.where, cells, full_numbers=self.full_numbers, reveal=secret
             ):
                 yield batch
@@ -280,4 +280,4 @@ def _lines(batch: Sequence[Sequence], layout: list[str], first: int) -> bytes:
 
 
 def filename(extension: str) -> str:
-    return f"{translate(Msg('Member roster'))} {domain.local_today().isoformat()}.{extension}"
+    return f"{translate(Msg('Member roster'))} {today().isoformat()}.{extension}"

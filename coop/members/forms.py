@@ -1,68 +1,149 @@
-"""Typed input for the enrollment, edit and search forms."""
+"""Typed input for the enrollment, edit and search forms, and the JSON API.
+
+A form's strings are read into typed values here, and the API's JSON arrives typed; both
+are then checked by the same function (`enrollment_of`, `filter_of`), once.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
-from coop.forms import choice_id, whole_number
+from coop.access import today
+from coop.forms import INT_MAX, optional_date, whole_number
 from coop.members import imports
 from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS, STATUSES
-from coop.members.domain import NAME_MAX, EnrollmentInput, MemberChanges, MemberFilter
+from coop.members.domain import (
+    LEAVE_REASON_MAX,
+    NAME_MAX,
+    NUMBER_TYPED_MAX,
+    PAGE_MAX,
+    SEARCH_MAX,
+    TRANSFERRED_TO_MAX,
+    EnrollmentInput,
+    MemberChanges,
+    MemberFilter,
+)
 from coop.validation import Msg, ValidationError, clean_text
 
 
-def _choice(errors: dict[str, Msg], name: str, value: str | None, allowed) -> str:
-    value = (value or "").strip()
+def _choice(errors: dict[str, Msg], name: str, value: str, allowed) -> str:
+    value = value.strip()
     if value and value not in allowed:
         errors[name] = Msg("Choose from the list.")
     return value
 
 
-def _profile(errors: dict[str, Msg], data: Mapping) -> dict:
-    """The fields the enrollment and edit forms share."""
+def _record_id(value: int | None) -> int | None:
+    """An id a database row may have; None for anything else."""
+    return value if value is not None and 0 <= value <= INT_MAX else None
+
+
+def _chosen_id(errors: dict[str, Msg], name: str, value: int | None, message: Msg) -> int:
+    number = _record_id(value)
+    if number is None:
+        errors[name] = message
+        return 0
+    return number
+
+
+def _profile(
+    errors: dict[str, Msg],
+    *,
+    is_backbone: bool,
+    recruited_by_id: int | None,
+    ethnicity: str,
+    education: str,
+    household_type: str,
+) -> dict:
+    """The fields the enrollment and edit forms share, checked."""
     return dict(
-        is_backbone=data.get("is_backbone") == "1",
-        recruited_by_id=whole_number(data.get("recruited_by_id")),
-        ethnicity=_choice(errors, "ethnicity", data.get("ethnicity"), ETHNICITIES),
-        education=_choice(errors, "education", data.get("education"), EDUCATION),
-        household_type=_choice(
-            errors, "household_type", data.get("household_type"), HOUSEHOLD_TYPES
-        ),
+        is_backbone=is_backbone,
+        recruited_by_id=_record_id(recruited_by_id),
+        ethnicity=_choice(errors, "ethnicity", ethnicity, ETHNICITIES),
+        education=_choice(errors, "education", education, EDUCATION),
+        household_type=_choice(errors, "household_type", household_type, HOUSEHOLD_TYPES),
     )
 
 
-def enrollment(data: Mapping) -> EnrollmentInput:
+def _profile_values(data: Mapping) -> dict:
+    """The shared fields as a form sends them, read into typed values."""
+    return dict(
+        is_backbone=data.get("is_backbone") == "1",
+        recruited_by_id=whole_number(data.get("recruited_by_id")),
+        ethnicity=data.get("ethnicity") or "",
+        education=data.get("education") or "",
+        household_type=data.get("household_type") or "",
+    )
+
+
+def enrollment_of(
+    *,
+    name: str,
+    resident_id: str,
+    phone: str,
+    cooperative_id: int | None,
+    village_id: int | None,
+    is_backbone: bool = False,
+    recruited_by_id: int | None = None,
+    ethnicity: str = "",
+    education: str = "",
+    household_type: str = "",
+    worker_post: str = "",
+) -> EnrollmentInput:
+    """A person to enroll, from typed values (the form's or the API's), checked; the ID and
+    phone numbers are checked by the domain."""
     errors: dict[str, Msg] = {}
     result = EnrollmentInput(
-        name=clean_text(errors, "name", data.get("name"), max_length=NAME_MAX),
-        resident_id=(data.get("resident_id") or "")[:40],
-        phone=(data.get("phone") or "")[:40],
-        cooperative_id=choice_id(
+        name=clean_text(errors, "name", name, max_length=NAME_MAX),
+        resident_id=resident_id[:NUMBER_TYPED_MAX],
+        phone=phone[:NUMBER_TYPED_MAX],
+        cooperative_id=_chosen_id(
+            errors, "cooperative_id", cooperative_id, Msg("Choose a cooperative from the list.")
+        ),
+        village_id=_chosen_id(
+            errors, "village_id", village_id, Msg("Choose a village from the list.")
+        ),
+        **_profile(
             errors,
-            "cooperative_id",
-            data.get("cooperative_id"),
-            Msg("Choose a cooperative from the list."),
+            is_backbone=is_backbone,
+            recruited_by_id=recruited_by_id,
+            ethnicity=ethnicity,
+            education=education,
+            household_type=household_type,
         ),
-        village_id=choice_id(
-            errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
-        ),
-        **_profile(errors, data),
-        worker_post=_choice(errors, "worker_post", data.get("worker_post"), POSTS),
+        worker_post=_choice(errors, "worker_post", worker_post, POSTS),
     )
     if errors:
         raise ValidationError(errors)
     return result
 
 
+def enrollment(data: Mapping) -> EnrollmentInput:
+    """The enrollment form, read into typed values and checked by `enrollment_of`."""
+    return enrollment_of(
+        name=data.get("name") or "",
+        resident_id=data.get("resident_id") or "",
+        phone=data.get("phone") or "",
+        cooperative_id=whole_number(data.get("cooperative_id")),
+        village_id=whole_number(data.get("village_id")),
+        worker_post=data.get("worker_post") or "",
+        **_profile_values(data),
+    )
+
+
 def changes(data: Mapping) -> MemberChanges:
     errors: dict[str, Msg] = {}
     version = data.get("version") or ""
     result = MemberChanges(
-        phone=(data.get("phone") or "")[:40],
-        village_id=choice_id(
-            errors, "village_id", data.get("village_id"), Msg("Choose a village from the list.")
+        phone=(data.get("phone") or "")[:NUMBER_TYPED_MAX],
+        village_id=_chosen_id(
+            errors,
+            "village_id",
+            whole_number(data.get("village_id")),
+            Msg("Choose a village from the list."),
         ),
-        **_profile(errors, data),
+        **_profile(errors, **_profile_values(data)),
         version=whole_number(version, 0),
     )
     if errors:
@@ -70,21 +151,69 @@ def changes(data: Mapping) -> MemberChanges:
     return result
 
 
-def member_filter(params: Mapping) -> MemberFilter:
-    """Search and filters from the query string; anything unusable is ignored."""
-    page = params.get("page") or "1"
-    status = params.get("status") or ""
-    post = params.get("worker_post") or ""
+def new_post(data: Mapping) -> tuple[str, dt.date]:
+    """A worker post and the day it starts (today when not given); the domain checks the post."""
+    errors: dict[str, Msg] = {}
+    started_on = optional_date(errors, "started_on", data.get("started_on")) or today()
+    if errors:
+        raise ValidationError(errors)
+    return data.get("post", ""), started_on
+
+
+def leaving(data: Mapping) -> dict:
+    """The leave form: what `domain.end_membership` takes besides who and whom."""
+    errors: dict[str, Msg] = {}
+    on = optional_date(errors, "on", data.get("on"))
+    if errors or on is None:
+        raise ValidationError(errors or {"on": Msg("This field is required.")})
+    return dict(
+        transfer=data.get("kind") == "transfer",
+        on=on,
+        reason=(data.get("reason") or "").strip()[:LEAVE_REASON_MAX],
+        transferred_to=(data.get("transferred_to") or "").strip()[:TRANSFERRED_TO_MAX],
+        version=whole_number(data.get("version", ""), 0),
+    )
+
+
+def filter_of(
+    *,
+    q: str = "",
+    cooperative_id: int | None = None,
+    village_id: int | None = None,
+    status: str = "",
+    backbone: bool = False,
+    first_batch: bool = False,
+    welcome_pack_pending: bool = False,
+    worker_post: str = "",
+    page: int = 1,
+) -> MemberFilter:
+    """The member list's search and filters, from typed values (the query string's or the
+    API's); anything unusable is ignored."""
     return MemberFilter(
-        q=(params.get("q") or "").strip()[:40],
+        q=q.strip()[:SEARCH_MAX],
+        cooperative_id=_record_id(cooperative_id),
+        village_id=_record_id(village_id),
+        status=status if status in STATUSES else "",
+        backbone=backbone,
+        first_batch=first_batch,
+        welcome_pack_pending=welcome_pack_pending,
+        worker_post=worker_post if worker_post in POSTS or worker_post == "any" else "",
+        page=min(max(page, 1), PAGE_MAX),
+    )
+
+
+def member_filter(params: Mapping) -> MemberFilter:
+    """Search and filters from the query string, read into typed values for `filter_of`."""
+    return filter_of(
+        q=params.get("q") or "",
         cooperative_id=whole_number(params.get("cooperative_id")),
         village_id=whole_number(params.get("village_id")),
-        status=status if status in STATUSES else "",
+        status=params.get("status") or "",
         backbone=params.get("backbone") == "1",
         first_batch=params.get("first_batch") == "1",
         welcome_pack_pending=params.get("welcome_pack_pending") == "1",
-        worker_post=post if post in POSTS or post == "any" else "",
-        page=min(max(whole_number(page, 1), 1), 100_000),
+        worker_post=params.get("worker_post") or "",
+        page=whole_number(params.get("page") or "1", 1),
     )
 
 

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from python_calamine import CalamineError, CalamineWorkbook
 
 from coop import db, privacy
-from coop.access import MANAGERS, Viewer, require
+from coop.access import MANAGERS, Viewer, actor_id, now, require
 from coop.audit import domain as audit
 from coop.i18n import LOCALES, translations
-from coop.members import domain
+from coop.members import domain, queries
 from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS
 from coop.members.identity import check_mobile, check_resident_id, normalise_digits
-from coop.members.tables import Member, MemberEvent, MemberSearchKey, RosterUpload, WorkerPost
+from coop.members.tables import RosterUpload
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union
 from coop.validation import Msg, NotFound, ValidationError, clean_text
@@ -466,18 +466,7 @@ async def _mark_existing(viewer: Viewer, rows: dict[str, PreviewRow], usable: di
     """Rows whose person is already registered: a link in scope, else the holding union."""
     hashes = list(rows)
     for start in range(0, len(hashes), 500):
-        found = await Member.select(
-            Member.id, Member.id_hash, Member.federation.name.as_alias("union_name")
-        ).where(Member.id_hash.is_in(hashes[start : start + 500]))
-        if not found:
-            continue
-        visible = {
-            m["id"]
-            for m in await domain.scoped(
-                Member.select(Member.id).where(Member.id.is_in([m["id"] for m in found])),
-                viewer.scope,
-            ).run()
-        }
+        found, visible = await queries.registered(viewer.scope, hashes[start : start + 500])
         for member in found:
             row = rows[member["id_hash"]]
             row.outcome, row.problems = "existing", []
@@ -548,25 +537,21 @@ async def commit(
 
 
 async def _write(viewer: Viewer, new: list) -> None:
-    now = dt.datetime.now(dt.UTC)
-    actor = viewer.id or None
-    members, keys, events, posts = [], [], [], []
-    for member_id, (data, checked, phone, federation) in zip(
-        await domain.new_member_ids(len(new)), new, strict=True
-    ):
-        values = domain.applicant_values(data, checked, phone, federation)
-        members.append((member_id, *values.values(), 1, now))
-        keys += [
-            (member_id, key) for key in domain.search_key_texts(data.name, checked.number, phone)
-        ]
-        events.append((member_id, now, actor, "applied", "import"))
-        if data.worker_post:
-            posts.append((member_id, data.worker_post, values["applied_on"], actor))
-    columns = ["id", *values, "version", "created_at"]
-    await db.insert_many(Member, columns, members)
-    await db.insert_many(MemberSearchKey, ["member", "key"], keys)
-    await db.insert_many(MemberEvent, ["member", "at", "actor", "action", "detail"], events)
-    await db.insert_many(WorkerPost, ["member", "post", "started_on", "recorded_by"], posts)
+    at = now()
+    await domain.write_new_members(
+        [
+            domain.applicant(
+                data,
+                checked.number,
+                phone,
+                domain.applicant_values(data, checked, phone, federation),
+                at=at,
+                detail="import",
+            )
+            for data, checked, phone, federation in new
+        ],
+        actor_id(viewer),
+    )
 
 
 # --- the upload between preview and import ----------------------------------------------
@@ -588,17 +573,7 @@ async def save_upload(viewer: Viewer, filename: str, sheet: Sheet) -> str:
 
 async def load_upload(viewer: Viewer, token: str) -> tuple[str, Sheet]:
     require(viewer, MANAGERS)
-    cutoff = dt.datetime.now(dt.UTC) - KEEP_FOR
-    row = (
-        await RosterUpload.select(RosterUpload.filename, RosterUpload.content)
-        .where(
-            (RosterUpload.token == token[:43])
-            & (RosterUpload.user == viewer.id)
-            & (RosterUpload.created_at >= cutoff)
-        )
-        .first()
-        .run()
-    )
+    row = await queries.roster_upload(viewer, token[:43], dt.datetime.now(dt.UTC) - KEEP_FOR)
     if row is None:
         raise NotFound
     content = json.loads(privacy.decrypt(row["content"]))

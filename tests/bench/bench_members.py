@@ -742,7 +742,7 @@ INCLUSIVE = [
     ("session save (store_in_message: BEGIN IMMEDIATE/UPDATE/COMMIT)", r"store_in_message \("),
     ("viewer + scope (load_viewer: user, user_scope)", r"^load_viewer \(coop/"),
     ("filter choices (_places: cooperatives, villages)", r"^_places \(coop/members/"),
-    ("member search (domain.search)", r"^search \(coop/members/domain\.py"),
+    ("member search (queries.search)", r"^search \(coop/members/queries\.py"),
     ("template rendering (Template.render)", r"^Template\.render \(jinja2/"),
     ("Piccolo run_querystring (all queries, loop side)", r"run_querystring \(piccolo/"),
     ("locale middleware", r"^locale_middleware\.<locals>\.middleware \(coop/app\.py:7\d\)$"),

@@ -1,7 +1,11 @@
 import asyncio
 
+import pytest
+
 from coop.accounts import domain as accounts
+from coop.members import forms
 from coop.members.tables import Member
+from coop.validation import ValidationError
 from tests.factories import make_member, mobile, resident_id
 
 
@@ -117,3 +121,39 @@ async def test_openapi_schema_lists_the_json_api_and_no_pages(client):
         "/api/v1/trainings/sessions",
         "/api/v1/trainings/sessions/{session_id}/registrations",
     ]
+
+
+async def test_json_values_are_refused_as_the_form_refuses_them(client, world):
+    tree, _ = world
+    body = _body(tree, cooperative_id=-1, ethnicity="99", name="  ")
+    answer = await client.post(
+        "/api/v1/members/",
+        json=body,
+        headers={**await _auth("village"), "accept-language": "zh-CN"},
+    )
+    assert (answer.status_code, answer.json()["errors"]) == (
+        422,
+        {
+            "name": "此项必填。",
+            "cooperative_id": "请从列表中选择合作社。",
+            "ethnicity": "请从列表中选择。",
+        },
+    )
+    with pytest.raises(ValidationError) as refused:
+        forms.enrollment({k: str(v) for k, v in body.items()})
+    assert list(refused.value.errors) == ["name", "cooperative_id", "ethnicity"]
+    assert await Member.count() == 0
+
+
+async def test_list_filters_are_read_as_the_query_string_reads_them(client, world):
+    tree, who = world
+    mine = await make_member(who["village"], tree, "张三")
+    headers = await _auth("village")
+    answer = await client.get(
+        "/api/v1/members/?status=nonsense&page=0&cooperative_id=-5&worker_post=x", headers=headers
+    )
+    body = answer.json()
+    assert ([m["id"] for m in body["items"]], body["page"]) == ([mine], 1)
+    assert forms.member_filter(
+        {"status": "nonsense", "page": "0", "cooperative_id": "-5", "worker_post": "x"}
+    ) == forms.filter_of(status="nonsense", page=0, cooperative_id=-5, worker_post="x")

@@ -276,6 +276,50 @@ async def test_commit_creates_applicants_findable_by_pinyin_and_audits(world):
     assert entry["detail"] == "file=roster.csv created=2 existing=0 skipped=0"
 
 
+async def test_an_imported_person_is_written_as_an_enrolled_one(world):
+    tree, who = world
+    organizer = who["federation"]
+    enrolled = await members.enroll(
+        organizer,
+        members.EnrollmentInput(
+            name="张三",
+            resident_id=resident_id(),
+            phone=mobile(),
+            cooperative_id=tree.cooperative,
+            village_id=tree.village,
+            worker_post="sales",
+        ),
+    )
+    header = [*HEADER, "岗位"]
+    await _commit(organizer, _csv([header, [*_person("王五"), "销售"]]), expected_new=1)
+    [imported] = (await members.search(organizer, members.MemberFilter(q="ww"))).rows
+
+    def written(record):
+        return (
+            record.member["status"],
+            record.member["version"],
+            record.member["worker_post"],
+            [(e["action"], e["actor_name"]) for e in record.events],
+            [(p["post"], p["started_on"], p["ended_on"], p["recorded_by"]) for p in record.posts],
+        )
+
+    today = members.local_today()
+    expected = (
+        "applicant",
+        1,
+        "sales",
+        [("applied", "Federation")],
+        [("sales", today, None, organizer.id)],
+    )
+    assert written(await members.member_record(organizer, enrolled)) == expected
+    assert written(await members.member_record(organizer, imported["id"])) == expected
+    assert [
+        e["detail"] for e in (await members.member_record(organizer, imported["id"])).events
+    ] == ["import"]
+    for term in ("zs", "ww"):
+        assert len((await members.search(organizer, members.MemberFilter(q=term))).rows) == 1
+
+
 async def test_commit_with_error_rows_refused_unless_valid_rows_only_chosen(world):
     _, who = world
     data = _csv([HEADER, _person("王五"), _person("孙八", phone="123")])

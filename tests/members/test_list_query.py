@@ -1,5 +1,6 @@
-"""The member list's hand-written SQL (`search`) against the Piccolo query it replaced
-(`_matching`, which the roster export still uses): same rows, same types, every scope."""
+"""The member list's pair in coop/members/queries.py: its rules rendered as SQL
+(`_list_sql`, run by `search`) and as a Piccolo query (`_matching`, which the roster
+export uses) give the same rows, with the same types, for every scope and filter."""
 
 import datetime as dt
 import itertools
@@ -7,21 +8,21 @@ import itertools
 import pytest
 
 from coop.accounts.domain import Role, Viewer
-from coop.members import domain as members
+from coop.members import queries
 from coop.members.tables import Member
 from coop.orgs.domain import Scope
 from tests.factories import make_member
 
 
-async def _reference(viewer: Viewer, where: members.MemberFilter) -> list[dict]:
+async def _reference(viewer: Viewer, where: queries.MemberFilter) -> list[dict]:
     page = max(1, where.page)
     return (
-        await members._matching(Member.select(*members.LIST_COLUMNS), viewer, where)
+        await queries._matching(Member.select(*queries.LIST_COLUMNS), viewer, where)
         .order_by(Member.id, ascending=False)
-        .limit(members.PAGE_SIZE + 1)
-        .offset((page - 1) * members.PAGE_SIZE)
+        .limit(queries.PAGE_SIZE + 1)
+        .offset((page - 1) * queries.PAGE_SIZE)
         .run()
-    )[: members.PAGE_SIZE]
+    )[: queries.PAGE_SIZE]
 
 
 def _viewer(scope: Scope) -> Viewer:
@@ -67,23 +68,23 @@ async def test_list_query_matches_the_piccolo_query_for_every_scope_and_filter(c
         ),
     ]
     filters = [
-        members.MemberFilter(),
-        members.MemberFilter(q="zs"),
-        members.MemberFilter(q="Zhang San"),
-        members.MemberFilter(q="wl", cooperative_id=tree.cooperative),
-        members.MemberFilter(cooperative_id=tree.other_cooperative),
-        members.MemberFilter(village_id=tree.far_village),
-        members.MemberFilter(status="member", backbone=True),
-        members.MemberFilter(first_batch=True, worker_post="any"),
-        members.MemberFilter(welcome_pack_pending=True),
-        members.MemberFilter(worker_post="livestream", q="l"),
-        members.MemberFilter(page=2),
+        queries.MemberFilter(),
+        queries.MemberFilter(q="zs"),
+        queries.MemberFilter(q="Zhang San"),
+        queries.MemberFilter(q="wl", cooperative_id=tree.cooperative),
+        queries.MemberFilter(cooperative_id=tree.other_cooperative),
+        queries.MemberFilter(village_id=tree.far_village),
+        queries.MemberFilter(status="member", backbone=True),
+        queries.MemberFilter(first_batch=True, worker_post="any"),
+        queries.MemberFilter(welcome_pack_pending=True),
+        queries.MemberFilter(worker_post="livestream", q="l"),
+        queries.MemberFilter(page=2),
     ]
     compared = 0
     for scope, where in itertools.product(scopes, filters):
         viewer = _viewer(scope)
         expected = await _reference(viewer, where)
-        found = await members.search(viewer, where)
+        found = await queries.search(viewer, where)
         assert found.rows == expected, (scope, where)
         for got, want in zip(found.rows, expected, strict=True):  # same Python types too
             assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in want.items()}
@@ -93,9 +94,9 @@ async def test_list_query_matches_the_piccolo_query_for_every_scope_and_filter(c
 
 async def test_list_query_pages_beyond_fifty(crowd):
     tree, who = crowd
-    for n in range(members.PAGE_SIZE):
+    for n in range(queries.PAGE_SIZE):
         await make_member(who["admin"], tree, f"成员{n}")
     viewer = _viewer(who["admin"].scope)
     for page in (1, 2, 3):
-        where = members.MemberFilter(page=page)
-        assert (await members.search(viewer, where)).rows == await _reference(viewer, where)
+        where = queries.MemberFilter(page=page)
+        assert (await queries.search(viewer, where)).rows == await _reference(viewer, where)

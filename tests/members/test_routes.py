@@ -249,3 +249,34 @@ async def test_outbox_hears_a_refusal_with_its_reason_and_no_flash_is_left(clien
     assert (later.status_code, 'class="flash"' in later.text) == (200, False)
     shown = await client.post(f"/members/{applicant}/welcome-pack", data=data)  # no outbox
     assert '<p class="flash" role="status">批准入会后才能领取入会大礼包。</p>' in shown.text
+
+
+def _form_html(page) -> str:
+    """The page's main form, without its one-time token: what the user sees to fill in."""
+    text = page.text[page.text.index("<main") :]
+    html = text[text.index("<form") : text.index("</form>")]
+    return re.sub(r'name="_csrf_token" value="[^"]*"', "", html)
+
+
+async def test_refused_leave_and_policy_come_back_on_the_form_they_were_sent_from(client, world):
+    tree, who = world
+    member_id = await make_member(who["federation"], tree, backbone=True)
+    await members.approve(who["federation"], [member_id])
+    await sign_in(client, "federation")
+    for url, typed, field in (
+        (
+            f"/members/{member_id}/leave",
+            {"on": "2999-01-01", "reason": "外出务工", "kind": "left"},
+            "on",
+        ),
+        (f"/members/policy/{tree.federation}", {"card_prefix": "J-J"}, "card_prefix"),
+    ):
+        shown = await client.get(url)
+        sent = {**dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', _form_html(shown))), **typed}
+        answer = await client.post(url, data={**sent, "_csrf_token": csrf_token(shown)})
+        assert answer.status_code == 422, url
+        assert f'id="{field}-error"' in answer.text
+        refilled = _form_html(answer)
+        assert all(f'value="{value}"' in refilled for value in typed.values())
+        # the same form as the first answer's, besides what was typed and why it was refused
+        assert re.sub(r"\s+", " ", refilled).count("<input") == _form_html(shown).count("<input")

@@ -1,0 +1,246 @@
+"""A member's life after enrollment: details edited, numbers revealed, the welcome pack,
+worker posts, and leaving or transferring out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from coop import db, privacy
+from coop.access import MANAGERS, Viewer, actor_id, require
+from coop.audit import domain as audit
+from coop.i18n import local_day, local_today
+from coop.members.domain.enrollment import _check_place, _check_recruiter
+from coop.members.domain.records import _event, _search_keys
+from coop.members.identity import check_mobile
+from coop.members.queries import ACTIVE, Status, get_member
+from coop.members.tables import Member, MemberSearchKey, WorkerPost
+from coop.validation import Msg, ValidationError
+
+Post = Member.Post
+LEAVE_REASON_MAX = 200
+TRANSFERRED_TO_MAX = 100  # the receiving union's name
+STALE = Msg(
+    "Someone else changed this member while you were editing. Your changes are below; "
+    "check them against the current details and save again."
+)
+
+
+@dataclass
+class MemberChanges:
+    """What the edit form may change; identity (name, ID) stays as enrolled."""
+
+    phone: str
+    village_id: int
+    is_backbone: bool
+    recruited_by_id: int | None
+    ethnicity: str
+    education: str
+    household_type: str
+    version: int
+
+
+# --- editing and revealing -----------------------------------------------------------
+
+
+async def update_member(viewer: Viewer, member_id: int, changes: MemberChanges) -> None:
+    """Change contact and profile details; refused if someone else changed the record first."""
+    member = await get_member(viewer, member_id)
+    errors: dict[str, Msg] = {}
+    phone, phone_error = check_mobile(changes.phone)
+    if phone_error:
+        errors["phone"] = phone_error
+    await _check_place(viewer, errors, member["cooperative"], changes.village_id)
+    await _check_recruiter(errors, changes.recruited_by_id, member["cooperative"])
+    if changes.recruited_by_id == member_id:
+        errors["recruited_by_id"] = Msg("A member cannot have recruited themselves.")
+    if errors:
+        raise ValidationError(errors)
+    id_number = privacy.decrypt(
+        (await Member.select(Member.id_encrypted).where(Member.id == member_id).first().run())[
+            "id_encrypted"
+        ]
+    )
+    async with db.transaction():
+        updated = (
+            await Member.update(
+                {
+                    Member.phone_hash: privacy.keyed_hash("phone", phone),
+                    Member.phone_encrypted: privacy.encrypt(phone),
+                    Member.phone_masked: privacy.mask_phone(phone),
+                    Member.village: changes.village_id,
+                    Member.is_backbone: changes.is_backbone,
+                    Member.recruited_by: changes.recruited_by_id,
+                    Member.ethnicity: changes.ethnicity,
+                    Member.education: changes.education,
+                    Member.household_type: changes.household_type,
+                    Member.version: changes.version + 1,
+                }
+            )
+            .where((Member.id == member_id) & (Member.version == changes.version))
+            .returning(Member.id)
+            .run()
+        )
+        if not updated:
+            raise ValidationError({"version": STALE})
+        await MemberSearchKey.delete().where(MemberSearchKey.member == member_id).run()
+        await MemberSearchKey.insert(
+            *_search_keys(member_id, member["name"], id_number, phone)
+        ).run()
+        await _event(viewer, member_id, "updated")
+        await audit.record(viewer.actor, "update", "member", member_id)
+
+
+async def reveal_resident_id(viewer: Viewer, member_id: int) -> str:
+    """The full ID number, for roles that need it; every reveal is audited."""
+    await get_member(viewer, member_id)
+    require(viewer, MANAGERS)
+    row = await Member.select(Member.id_encrypted).where(Member.id == member_id).first().run()
+    async with db.transaction():
+        await _event(viewer, member_id, "id_revealed")
+        await audit.record(viewer.actor, "reveal_id", "member", member_id)
+    return privacy.decrypt(row["id_encrypted"])
+
+
+async def reveal_phone(viewer: Viewer, member_id: int) -> str:
+    """The full mobile number, so an organizer in scope can call the member."""
+    await get_member(viewer, member_id)
+    row = await Member.select(Member.phone_encrypted).where(Member.id == member_id).first().run()
+    return privacy.decrypt(row["phone_encrypted"])
+
+
+# --- welcome packs, posts, leaving ---------------------------------------------------
+
+
+async def issue_welcome_pack(viewer: Viewer, member_id: int) -> dict:
+    member = await get_member(viewer, member_id)
+    if member["status"] != Status.member.value:
+        raise ValidationError(
+            {"welcome_pack": Msg("Only approved members receive a welcome pack.")}
+        )
+    async with db.transaction():
+        changed = (
+            await Member.update(
+                {
+                    Member.welcome_pack_at: dt.datetime.now(dt.UTC),
+                    Member.welcome_pack_by: actor_id(viewer),
+                    Member.version: Member.version + 1,
+                }
+            )
+            .where((Member.id == member_id) & Member.welcome_pack_at.is_null())
+            .returning(Member.id)
+            .run()
+        )
+        if changed:  # a second tap changes nothing
+            await _event(viewer, member_id, "welcome_pack")
+            await audit.record(viewer.actor, "welcome_pack", "member", member_id)
+    return await get_member(viewer, member_id)
+
+
+async def undo_welcome_pack(viewer: Viewer, member_id: int) -> dict:
+    """Undo a mistaken tap, on the day it was made."""
+    member = await get_member(viewer, member_id)
+    issued = member["welcome_pack_at"]
+    if issued is None:
+        return member
+    if local_day(issued) != local_today():
+        raise ValidationError(
+            {"welcome_pack": Msg("A welcome pack can only be undone on the day it was issued.")}
+        )
+    async with db.transaction():
+        await (
+            Member.update(
+                {
+                    Member.welcome_pack_at: None,
+                    Member.welcome_pack_by: None,
+                    Member.version: Member.version + 1,
+                }
+            )
+            .where(Member.id == member_id)
+            .run()
+        )
+        await _event(viewer, member_id, "welcome_pack_undone")
+        await audit.record(viewer.actor, "welcome_pack_undone", "member", member_id)
+    return await get_member(viewer, member_id)
+
+
+async def record_post(viewer: Viewer, member_id: int, post: str, started_on: dt.date) -> None:
+    """A new post in the chain; the previous one ends the day the new one starts."""
+    member = await get_member(viewer, member_id)
+    errors: dict[str, Msg] = {}
+    if post not in {p.value for p in Post}:
+        errors["post"] = Msg("Choose a post from the list.")
+    if member["status"] not in ACTIVE:
+        errors["post"] = Msg("Only applicants and members hold posts.")
+    if started_on > local_today():
+        errors["started_on"] = Msg("The start date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    async with db.transaction():
+        await (
+            WorkerPost.update({WorkerPost.ended_on: started_on})
+            .where((WorkerPost.member == member_id) & WorkerPost.ended_on.is_null())
+            .run()
+        )
+        await WorkerPost.insert(
+            WorkerPost(
+                member=member_id, post=post, started_on=started_on, recorded_by=actor_id(viewer)
+            )
+        ).run()
+        await (
+            Member.update({Member.worker_post: post, Member.version: Member.version + 1})
+            .where(Member.id == member_id)
+            .run()
+        )
+        await _event(viewer, member_id, "worker_post", post)
+        await audit.record(viewer.actor, "worker_post", "member", member_id, post)
+
+
+async def end_membership(
+    viewer: Viewer,
+    member_id: int,
+    *,
+    transfer: bool,
+    on: dt.date,
+    reason: str,
+    transferred_to: str,
+    version: int,
+) -> None:
+    """Leave or transfer out: the record stays, the card number is never reused."""
+    require(viewer, MANAGERS)
+    member = await get_member(viewer, member_id)
+    errors: dict[str, Msg] = {}
+    if member["status"] not in ACTIVE:
+        errors["status"] = Msg("This person is no longer an applicant or member.")
+    if transfer and not transferred_to:
+        errors["transferred_to"] = Msg("Name the union that receives the member.")
+    if on > local_today():
+        errors["on"] = Msg("The date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    status = Status.transferred_out if transfer else Status.left
+    async with db.transaction():
+        changed = (
+            await Member.update(
+                {
+                    Member.status: status.value,
+                    Member.left_on: on,
+                    Member.leave_reason: reason,
+                    Member.transferred_to: transferred_to if transfer else "",
+                    Member.version: version + 1,
+                }
+            )
+            .where((Member.id == member_id) & (Member.version == version))
+            .returning(Member.id)
+            .run()
+        )
+        if not changed:
+            raise ValidationError({"version": STALE})
+        await (
+            WorkerPost.update({WorkerPost.ended_on: on})
+            .where((WorkerPost.member == member_id) & WorkerPost.ended_on.is_null())
+            .run()
+        )
+        await _event(viewer, member_id, status.value, transferred_to or reason)
+        await audit.record(viewer.actor, status.value, "member", member_id)
