@@ -59,6 +59,8 @@ def problem_for(request: Request, error: Exception) -> Response:
             "Too many requests from your network. Try again in {n} seconds.", n=error.retry_after
         )
         return problem(429, message, headers={"Retry-After": str(error.retry_after)})
+    if isinstance(error, RecursionError):  # a JSON body nested past any sense
+        return problem(400, Msg("This request could not be handled."))
     if isinstance(error, HTTPException) and error.status_code < 500:
         if error.status_code == 404:
             return problem(404, Msg("Not found."))

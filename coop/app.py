@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from urllib.parse import quote
 
 from jinja2 import Template as JinjaTemplate
@@ -84,6 +85,27 @@ def security_headers(app):
     return middleware
 
 
+# A number in a path names a row; ids are 32-bit on PostgreSQL, so a larger one names nothing.
+ID_MAX = 2**31 - 1
+_NUMBER_IN_PATH = re.compile(r"/([0-9]{10,})(?=/|$)")
+
+
+def malformed_requests(app):
+    """What no page can mean is refused at the door, before it reaches a database:
+    a NUL byte in the address (400) and a path number beyond any row id (404)."""
+
+    async def middleware(scope, receive, send):
+        if scope["type"] == "http":
+            path, query = scope["path"], scope.get("query_string", b"")
+            if "\x00" in path or b"%00" in query or b"\x00" in query:
+                raise HTTPException(status_code=400)
+            if any(int(n) > ID_MAX for n in _NUMBER_IN_PATH.findall(path)):
+                raise NotFound
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def locale_middleware(app):
     """Every request speaks one language: the user's choice, the browser's, or Chinese."""
 
@@ -158,6 +180,10 @@ def http_error(request: Request, error: HTTPException) -> Response:
     if error.status_code == 413:
         return error_page(request, 413, imports.TOO_LARGE)
     return error_page(request, error.status_code, Msg("This request could not be handled."))
+
+
+def unreadable(request: Request, _: Exception) -> Response:
+    return error_page(request, 400, Msg("This request could not be handled."))
 
 
 def rate_limited(request: Request, error: RateLimited) -> Response:
@@ -256,7 +282,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             static_file,
         ],
-        middleware=[security_headers, locale_middleware, session_config.middleware, csrf_recovery],
+        middleware=[
+            security_headers,
+            locale_middleware,
+            malformed_requests,
+            session_config.middleware,
+            csrf_recovery,
+        ],
         csrf_config=CSRFConfig(
             secret=secret,
             cookie_name="coop_csrf",
@@ -277,6 +309,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 NotAuthorizedException: not_signed_in,
                 PermissionDeniedException: forbidden,
                 ValidationError: server_error,  # pages handle their own; one that escapes is a bug
+                RecursionError: unreadable,  # a request body nested past any sense
                 HTTPException: http_error,
                 Exception: server_error,
             }.items()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from coop.web import safe_next
-from tests.factories import csrf_token, make_role_users, make_tree
+from tests.factories import csrf_token, make_role_users, make_tree, sign_in
 
 
 @pytest.mark.parametrize(
@@ -49,3 +51,49 @@ async def test_sign_in_by_htmx_with_a_backslash_next_redirects_home(client):
         follow_redirects=False,
     )
     assert (response.status_code, response.headers["hx-redirect"]) == (200, "/")
+
+
+def _paths_with_numbers(app, number: int) -> list[tuple[str, str]]:
+    """(method, path) of every route that takes a number in its path, with `number` in it."""
+    found = []
+    for route in app.routes:
+        if ":int}" not in route.path:
+            continue
+        path = re.sub(r"\{\w+:int\}", str(number), route.path)
+        path = re.sub(r"\{\w+:str\}", "x", path)
+        found += [(method, path) for method in sorted(route.methods) if method in {"GET", "POST"}]
+    return found
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
+async def test_a_path_number_beyond_any_row_id_is_not_found_on_every_route(client, number):
+    tree = await make_tree()
+    await make_role_users(tree)
+    await sign_in(client, "admin")
+    token = csrf_token(await client.get("/members/enroll"))
+    answers = {}
+    for method, path in _paths_with_numbers(client.app, number):
+        response = await client.request(
+            method, path, data={"_csrf_token": token} if method == "POST" else None
+        )
+        answers[f"{method} {path}"] = response.status_code
+    assert len(answers) > 20
+    assert {route: status for route, status in answers.items() if status != 404} == {}
+
+
+@pytest.mark.parametrize("path", ["/members/?q=%00", "/r/ab%00cd", "/api/v1/members/?q=a%00"])
+async def test_a_nul_byte_in_the_address_is_a_bad_request(client, path):
+    assert (await client.get(path)).status_code == 400
+
+
+async def test_a_json_body_nested_past_any_sense_is_a_bad_request_problem(client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = await client.post(
+        "/api/v1/trainings/sessions/1/registrations",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert (response.status_code, response.headers["content-type"]) == (
+        400,
+        "application/problem+json",
+    )
