@@ -169,10 +169,14 @@ def cmd_backup(args) -> None:
             source.backup(target)  # SQLite's online backup: consistent while the app writes
         source.close()
         target.close()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        out.unlink(missing_ok=True)
+        # For this account only from the first byte: the archive holds the keys.
+        with (
+            os.fdopen(os.open(out, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb") as file,
+            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
             archive.write(copy, DATABASE_IN_BACKUP)
             archive.write(settings.secrets_path, SECRETS_FILE)
-    out.chmod(0o600)
     print(f"Backup written to {out}.")
 
 
@@ -204,6 +208,8 @@ def cmd_restore(args) -> None:
             target = settings.sqlite_path
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
+            for name in (DATABASE_IN_BACKUP, SECRETS_FILE):
+                (Path(tmp) / name).chmod(0o600)
             os.replace(Path(tmp) / DATABASE_IN_BACKUP, target)
             os.replace(Path(tmp) / SECRETS_FILE, settings.secrets_path)
     print(f"Restored {args.file} into {settings.data_dir}. Start the app again.")

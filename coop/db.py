@@ -143,7 +143,9 @@ def engine_for(settings: Settings) -> Engine:
     if settings.engine_name == "postgresql":
         return PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
     path = settings.sqlite_path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    settings.private_folder(path.parent)
+    # Created for this account only; SQLite gives its -wal and -shm files the same mode.
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     return PooledSQLiteEngine(path=str(path), timeout=30)
 
 

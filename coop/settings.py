@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -59,6 +60,15 @@ class Settings:
     def secrets_path(self) -> Path:
         return self.data_dir / SECRETS_FILE
 
+    def private_folder(self, folder: Path | None = None) -> Path:
+        """The data folder (or one in it), readable by this account only: it holds the
+        database, the keys and uploads. An existing folder of ours is tightened too."""
+        folder = folder or self.data_dir
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(PermissionError):  # not ours to change: leave it to its owner
+            folder.chmod(0o700)
+        return folder
+
     def secrets(self) -> dict[str, str]:
         """Instance secrets, generated into the data folder on first use.
 
@@ -72,7 +82,7 @@ class Settings:
             values = json.loads(path.read_text())
             if {"secret_key", "encryption_key", "hash_key"} <= values.keys():
                 return values
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.private_folder()
         with open(self.data_dir / ".secrets.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one worker generates, the others read
             values = json.loads(path.read_text()) if path.exists() else {}

@@ -66,3 +66,19 @@ def test_forwarded_for_from_a_trusted_proxy_counts_each_client_apart(tmp_path):
         codes = [status(base + RESULTS, {"X-Forwarded-For": f"203.0.113.{i}"}) for i in range(1, 6)]
         same = [status(base + RESULTS, {"X-Forwarded-For": "198.51.100.7"}) for _ in range(4)]
     assert (codes, same) == ([404] * 5, [404, 404, 404, 429])
+
+
+def test_a_new_data_folder_and_its_database_are_for_this_account_only(tmp_path):
+    data = tmp_path / "data"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
+    subprocess.run(
+        [sys.executable, "-m", "coop.cli", "migrate"],
+        env={**environ, "COOP_DATA_DIR": str(data)},
+        check=True,
+        capture_output=True,
+    )
+    modes = {
+        path.name: oct(path.stat().st_mode & 0o777)
+        for path in [data, data / "coop.sqlite3", data / "secrets.json"]
+    }
+    assert modes == {"data": "0o700", "coop.sqlite3": "0o600", "secrets.json": "0o600"}
