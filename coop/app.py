@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -25,11 +26,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from coop import api, db, generation, i18n, privacy
+from coop import api, db, generation, housekeeping, i18n, privacy
 from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
 from coop.accounts.domain import dummy_hash
 from coop.accounts.guards import viewer_from_session
-from coop.accounts.ratelimit import forget_expired
 from coop.accounts.store import DatabaseStore, SessionConfig
 from coop.assets import asset_url, static_file
 from coop.contests.api import ContestApiController
@@ -242,17 +242,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
     )
 
+    background: list[asyncio.Task] = []
+
     async def startup() -> None:
         await db.start(settings)
         await generation.start()
-        await DatabaseStore().delete_expired()  # sessions and throttles that ran out
-        await forget_expired()
+        await housekeeping.run_once()  # what ran out while the app was down
+        background.append(asyncio.create_task(housekeeping.every()))
         # Loaded when first needed, as the export command needs neither; here, before the
         # first sign-in and enrollment would wait for them.
         dummy_hash()
         name_keys("张三")
 
     async def shutdown() -> None:
+        for task in background:
+            await housekeeping.stop(task)
         await db.stop(settings)
 
     env = i18n.jinja_environment()

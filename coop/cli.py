@@ -156,6 +156,22 @@ def cmd_token_create(args) -> None:
     print(token)
 
 
+def cmd_maintenance(args) -> None:
+    from coop import housekeeping
+
+    settings = _setup()
+
+    async def run():
+        await db.start(settings)
+        try:
+            await housekeeping.run_once()
+        finally:
+            await db.stop(settings)
+
+    asyncio.run(run())
+    print("Expired sessions, sign-in throttles, rate counts and form keys deleted.")
+
+
 def cmd_backup(args) -> None:
     settings = _setup()
     if settings.engine_name != "sqlite":
@@ -316,6 +332,9 @@ def main(argv: list[str] | None = None) -> None:
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "maintenance", help="delete what ran out (the server does it hourly by itself)"
+    ).set_defaults(func=cmd_maintenance)
     demo = commands.add_parser("demo", help="load demo data (idempotent)")
     demo.add_argument(
         "--members",
