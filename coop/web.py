@@ -108,10 +108,6 @@ def take_flashes(request: Request) -> list[Msg]:
     return [Msg(text, **params) for text, params in request.session.pop("flash")]
 
 
-async def form_values(request: Request) -> FormMultiDict:
-    return await request.form()
-
-
 def stash_form(request: Request, values: FormMultiDict) -> None:
     """Keep what was typed in a form that could not be accepted (expired session or token)."""
     kept = {k: values.getall(k) for k in values if k not in UNSTASHED_FIELDS}
