@@ -87,19 +87,24 @@ def security_headers(app):
 
 # A number in a path names a row; ids are 32-bit on PostgreSQL, so a larger one names nothing.
 ID_MAX = 2**31 - 1
-_NUMBER_IN_PATH = re.compile(r"/([0-9]{10,})(?=/|$)")
+_NUMBER_IN_PATH = re.compile(r"/(-?[0-9]+)(?=/|$)")
+
+
+def _names_no_row(number: str) -> bool:
+    # the length first: int() refuses more than 4,300 digits
+    return len(number) > 10 or not 0 <= int(number) <= ID_MAX
 
 
 def malformed_requests(app):
     """What no page can mean is refused at the door, before it reaches a database:
-    a NUL byte in the address (400) and a path number beyond any row id (404)."""
+    a NUL byte in the address (400) and a path number no row id can be (404)."""
 
     async def middleware(scope, receive, send):
         if scope["type"] == "http":
             path, query = scope["path"], scope.get("query_string", b"")
             if "\x00" in path or b"%00" in query or b"\x00" in query:
                 raise HTTPException(status_code=400)
-            if any(int(n) > ID_MAX for n in _NUMBER_IN_PATH.findall(path)):
+            if any(_names_no_row(n) for n in _NUMBER_IN_PATH.findall(path)):
                 raise NotFound
         await app(scope, receive, send)
 
@@ -266,7 +271,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         level_names=LEVEL_NAMES,
         asset_url=asset_url,
     )
-    return Litestar(
+    app = Litestar(
         request_max_body_size=imports.MAX_BYTES + 100_000,  # a roster upload and its form
         route_handlers=[
             SessionController,
@@ -329,3 +334,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "load_viewer": viewer_from_session}),
         debug=settings.debug,
     )
+    api.document_problems(app)
+    return app

@@ -65,8 +65,8 @@ def _paths_with_numbers(app, number: int) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
-async def test_a_path_number_beyond_any_row_id_is_not_found_on_every_route(client, number):
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30, -1, -(2**64), "9" * 5000])
+async def test_a_path_number_no_row_id_can_be_is_not_found_on_every_route(client, number):
     tree = await make_tree()
     await make_role_users(tree)
     await sign_in(client, "admin")
@@ -97,3 +97,29 @@ async def test_a_json_body_nested_past_any_sense_is_a_bad_request_problem(client
         400,
         "application/problem+json",
     )
+
+
+async def test_an_api_value_that_cannot_be_read_is_a_problem_naming_the_field(client):
+    response = await client.post(
+        "/api/v1/trainings/sessions/1/registrations",
+        json={"name": "张三", "phone": "19900000001", "village_id": 2**40},
+    )
+    assert (response.status_code, response.headers["content-type"]) == (
+        400,
+        "application/problem+json",
+    )
+    assert list(response.json()["errors"]) == ["village_id"]
+
+
+async def test_the_api_schema_declares_the_problem_answers_of_every_operation(client):
+    schema = (await client.get("/api/v1/schema")).json()
+    undeclared = {
+        f"{method.upper()} {path}": sorted(
+            {"400", "401", "404", "422"} - set(operation["responses"])
+        )
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert {operation: missing for operation, missing in undeclared.items() if missing} == {}
+    problem = schema["paths"]["/api/v1/members"]["get"]["responses"]["404"]["content"]
+    assert list(problem) == ["application/problem+json"]

@@ -7,10 +7,11 @@ import datetime as dt
 import msgspec
 from litestar import Controller, get, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from coop.access import Viewer
 from coop.accounts.guards import api_token, public_rate_limit
+from coop.api import RowIdParameter
 from coop.contests import domain, forms, queries
 from coop.guards import provide_viewer
 from coop.validation import NotFound
@@ -76,7 +77,7 @@ class ContestApiController(Controller):
         guards=[public_rate_limit],
         summary="Published results (public: names, places and awards only)",
     )
-    async def results(self, contest_id: FromPath[int]) -> ResultsOut:
+    async def results(self, contest_id: RowIdParameter) -> ResultsOut:
         slug = await queries.contest_slug(contest_id)
         if slug is None:
             raise NotFound
@@ -95,8 +96,8 @@ class ContestApiController(Controller):
     async def save_scores(
         self,
         viewer: NamedDependency[Viewer],
-        contest_id: FromPath[int],
-        entry_id: FromPath[int],
+        contest_id: RowIdParameter,
+        entry_id: RowIdParameter,
         data: JSONBody[ScoresIn],
     ) -> list[ScoreOut]:
         """Same rules as the scoring page: 0 to the maximum, 2 places; a resent score is

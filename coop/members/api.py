@@ -9,12 +9,12 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 from coop.access import Viewer
 from coop.accounts.guards import api_token
 from coop.accounts.idempotency import KeyReused
-from coop.api import problem
+from coop.api import RowIdParameter, problem
 from coop.guards import provide_viewer
 from coop.i18n import gettext
 from coop.members import domain, forms, queries
@@ -139,7 +139,7 @@ class MemberApiController(Controller):
 
     @get("/{member_id:int}", summary="One member")
     async def get_member(
-        self, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+        self, viewer: NamedDependency[Viewer], member_id: RowIdParameter
     ) -> MemberOut:
         return _member_out(await queries.get_member(viewer, member_id))
 

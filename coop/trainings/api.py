@@ -8,12 +8,12 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 from coop.access import Viewer
 from coop.accounts.guards import api_token, public_rate_limit
 from coop.accounts.idempotency import KeyReused
-from coop.api import problem
+from coop.api import OptionalRowIdParameter, RowId, RowIdParameter, problem
 from coop.guards import provide_viewer
 from coop.trainings import forms, queries
 from coop.trainings.domain import planning, registration
@@ -41,7 +41,7 @@ class SessionOut(msgspec.Struct):
 
 
 class SessionIn(msgspec.Struct):
-    programme_id: int
+    programme_id: RowId
     topic: str
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -72,8 +72,8 @@ class RegistrationOut(msgspec.Struct):
 class RegistrationIn(msgspec.Struct):
     name: str
     phone: str
-    village_id: int
-    cooperative_id: int | None = None
+    village_id: RowId
+    cooperative_id: RowId | None = None
     resident_id: str = ""
 
 
@@ -126,7 +126,7 @@ class TrainingApiController(Controller):
     async def list_sessions(
         self,
         viewer: NamedDependency[Viewer],
-        programme_id: FromQuery[int | None] = None,
+        programme_id: OptionalRowIdParameter = None,
         status: FromQuery[str] = "",
         upcoming: FromQuery[bool] = False,
     ) -> list[SessionOut]:
@@ -173,7 +173,7 @@ class TrainingApiController(Controller):
         summary="A session's registrations, in order",
     )
     async def list_registrations(
-        self, viewer: NamedDependency[Viewer], session_id: FromPath[int]
+        self, viewer: NamedDependency[Viewer], session_id: RowIdParameter
     ) -> list[RegistrationOut]:
         rows = await queries.full_registrations(viewer, session_id)
         return [
@@ -201,7 +201,7 @@ class TrainingApiController(Controller):
     )
     async def register(
         self,
-        session_id: FromPath[int],
+        session_id: RowIdParameter,
         data: JSONBody[RegistrationIn],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
