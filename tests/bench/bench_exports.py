@@ -21,7 +21,7 @@ What it does, for each size (default 100,000 and 1,000,000 generated members):
    system CPU, peak RSS of that process):
    - **raw dump**: the database's own CSV dump of the roster query's columns,
      `sqlite3 -csv` or `psql -c "COPY (…) TO STDOUT WITH CSV"`, ordered by id. The SQL
-     is built from `coop.members.domain.ROSTER_COLUMNS` by Piccolo, so it is the
+     is built from `coop.members.queries.ROSTER_COLUMNS` by Piccolo, so it is the
      export's own query without the batching. Encrypted columns come out as
      ciphertext: same columns, same bytes to read, no decryption.
    - `coop export members --format csv|xlsx --out FILE` (masked) and the same with

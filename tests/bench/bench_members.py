@@ -127,7 +127,7 @@ CEILING_POSTS = {
     "other": "其他",
 }
 
-# The list page's query (coop.members.domain.search, LIST_COLUMNS) in plain SQL.
+# The list page's query (coop.members.queries.search, LIST_COLUMNS) in plain SQL.
 LIST_SQL = """
 SELECT m.id, m.name, m.id_masked, m.phone_masked, m.status, m.is_backbone,
        m.first_batch, m.card_number, m.worker_post, m.cooperative, m.village,
