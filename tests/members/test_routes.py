@@ -1,4 +1,5 @@
 import re
+from urllib.parse import quote
 
 from coop.audit.domain import recent
 from coop.members import domain as members
@@ -417,3 +418,17 @@ async def test_editing_the_phone_takes_a_new_full_number(client, world):
     )
     assert changed.status_code == 303
     assert await members.reveal_phone(who["village"], member_id) == new_phone
+
+
+async def test_member_addresses_in_other_scripts_digits_name_no_member(client, world):
+    tree, who = world
+    member_id = await make_member(who["village"], tree)
+    assert member_id == 1
+    await sign_in(client, "federation")
+    assert (await client.get("/members/1")).status_code == 200
+    for segment in ("१", "߁", "١", "+1", "0_1"):
+        assert (segment, (await client.get(f"/members/{quote(segment)}")).status_code) == (
+            segment,
+            404,
+        )
+        assert (await client.get(f"/members/{quote(segment)}/edit")).status_code == 404
