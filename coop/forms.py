@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from coop.i18n import TIME_ZONE
@@ -15,6 +16,7 @@ INT_MAX = 2**31 - 1  # the largest value a database integer column holds
 # in full-width mode; they map one to one onto ASCII. The ideographic space becomes a space.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _DIGITS = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 
@@ -40,6 +42,13 @@ def whole_number(value: object, default=None):
     if is_digits(text) and len(text) <= 10 and int(text) <= INT_MAX:
         return int(text)
     return default
+
+
+def decimal_number(value: str | None) -> Decimal | None:
+    """A typed decimal number: ASCII or full-width digits, a sign and a point; else None.
+    (`Decimal()` alone also reads other scripts' digits, exponents and underscores.)"""
+    text = half_width(value or "").strip()
+    return Decimal(text) if _DECIMAL.fullmatch(text) else None
 
 
 def choice_id(errors: dict[str, Msg], name: str, value: str | None, message: Msg) -> int:

@@ -4,7 +4,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coop.forms import INT_MAX, half_width, optional_date, whole_number
+from coop.forms import INT_MAX, decimal_number, half_width, optional_date, whole_number
 from coop.validation import Msg, clean_text
 
 
@@ -115,3 +115,21 @@ def test_clean_text_refuses_a_nul_byte():
     errors = {}
     clean_text(errors, "reason", "外出\x00务工", max_length=200, required=False)
     assert errors == {"reason": Msg("Remove the invisible control characters.")}
+
+
+@FAST
+@given(st.decimals(min_value=-(10**6), max_value=10**6, places=2))
+def test_decimal_number_reads_ascii_and_full_width_alike(number):
+    typed = f"{number:f}"
+    assert decimal_number(typed) == number
+    assert decimal_number(typed.translate(FULL_WIDTH)) == number
+
+
+@FAST
+@given(st.decimals(min_value=0, max_value=10**6, places=2), OTHER_DIGITS)
+def test_decimal_number_refuses_any_other_scripts_digit(number, digit):
+    assert decimal_number(digit + f"{number:f}") is None
+
+
+def test_decimal_number_refuses_exponents_underscores_and_infinity():
+    assert [decimal_number(t) for t in ("1e3", "1_000", "Infinity", "NaN", "", ".")] == [None] * 6
