@@ -16,6 +16,7 @@ INT_MAX = 2**31 - 1  # the largest value a database integer column holds
 # in full-width mode; they map one to one onto ASCII. The ideographic space becomes a space.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _DIGITS = re.compile(r"[0-9]+")
+_CODE = re.compile(r"[0-9A-Z]+")
 _DECIMAL = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
@@ -42,6 +43,14 @@ def whole_number(value: object, default=None):
     if is_digits(text) and len(text) <= 10 and int(text) <= INT_MAX:
         return int(text)
     return default
+
+
+def typed_code(value: str | None) -> str:
+    """A code read out or copied (a registration or check-in code): full-width as ASCII,
+    spaces and dashes dropped, upper case; empty, which no code is, unless only ASCII
+    letters and digits are left (a NUL byte would otherwise reach PostgreSQL's query)."""
+    text = re.sub(r"[\s\-]", "", half_width(value or "")).upper()
+    return text if _CODE.fullmatch(text) else ""
 
 
 def decimal_number(value: str | None) -> Decimal | None:
