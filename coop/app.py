@@ -38,6 +38,7 @@ from coop.contests.controllers import (
     JudgingController,
     PublicResultsController,
 )
+from coop.forms import is_digits
 from coop.home.controllers import HomeController, healthz
 from coop.members import imports
 from coop.members.api import MemberApiController
@@ -95,16 +96,31 @@ def _names_no_row(number: str) -> bool:
     return len(number) > 10 or not 0 <= int(number) <= ID_MAX
 
 
+def _odd_number(segment: str) -> bool:
+    """A path segment Litestar's `{…:int}` parser (`int()`) reads as a number though it is not
+    ASCII digits: "१", "߁", " 1", "+1", "1_0" would all name row 1 or 10."""
+    if is_digits(segment):
+        return False
+    try:
+        int(segment)
+    except ValueError:
+        return False
+    return True
+
+
 def malformed_requests(app):
     """What no page can mean is refused at the door, before it reaches a database:
-    a NUL byte in the address (400) and a path number no row id can be (404)."""
+    a NUL byte in the address (400), a path number no row id can be or written in anything
+    but ASCII digits (404)."""
 
     async def middleware(scope, receive, send):
         if scope["type"] == "http":
             path, query = scope["path"], scope.get("query_string", b"")
             if "\x00" in path or b"%00" in query or b"\x00" in query:
                 raise HTTPException(status_code=400)
-            if any(_names_no_row(n) for n in _NUMBER_IN_PATH.findall(path)):
+            if any(_names_no_row(n) for n in _NUMBER_IN_PATH.findall(path)) or any(
+                _odd_number(segment) for segment in path.split("/")
+            ):
                 raise NotFound
         await app(scope, receive, send)
 

@@ -96,6 +96,7 @@ def proxy_options(settings: Settings) -> dict:
 
 def _scope_ids(scopes: list[str]) -> dict:
     """--scope federation=NAME|ID, cooperative=…, village=… into IDs."""
+    from coop.forms import whole_number
     from coop.orgs.tables import Cooperative, Union, Village
 
     tables = {"federation": Union, "cooperative": Cooperative, "village": Village}
@@ -107,7 +108,8 @@ def _scope_ids(scopes: list[str]) -> dict:
             table = tables.get(kind)
             if table is None or not value:
                 sys.exit(f"--scope takes federation=…, cooperative=… or village=…, not {item!r}")
-            where = table.id == int(value) if value.isdigit() else table.name == value
+            number = whole_number(value)
+            where = table.id == number if number is not None else table.name == value
             rows = await table.select(table.id).where(where).run()
             if not rows:
                 sys.exit(f"No {kind} {value!r}.")

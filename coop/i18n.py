@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,6 +50,9 @@ def normalise(tag: str | None) -> str | None:
     return None
 
 
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
 def negotiate(chosen: str | None, accept_language: str | None) -> str:
     """The user's choice, else the best Accept-Language match, else zh_CN."""
     if normalise(chosen):
@@ -58,10 +62,9 @@ def negotiate(chosen: str | None, accept_language: str | None) -> str:
         tag, _, params = item.partition(";")
         quality = 1.0
         if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
+            # RFC 9110's qvalue; float() would also read "१", "inf" and "1_0"
+            weight = params.strip()[2:]
+            quality = float(weight) if _QVALUE.fullmatch(weight) else 0.0
         if quality > 0:
             weighted.append((-quality, position, tag))
     for _, _, tag in sorted(weighted):

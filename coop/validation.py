@@ -45,17 +45,33 @@ class ValidationError(Exception):
         self.errors = errors
 
 
+def _is_control(ch: str) -> bool:
+    """Unicode's "other" categories: C0/C1 controls (NUL among them), format characters such
+    as zero-width spaces, surrogates, private use and unassigned code points."""
+    return unicodedata.category(ch).startswith("C")
+
+
+def without_controls(text: str) -> str:
+    """The text with every invisible control character taken out: for a search box, where
+    refusing would only puzzle and the text is never stored."""
+    return "".join(ch for ch in text if not _is_control(ch))
+
+
 def clean_text(
     errors: dict[str, Msg], field_name: str, value: str | None, *, max_length: int, required=True
 ) -> str:
-    """Normalise one line of typed text; record an error for the field when it is unusable."""
+    """Normalise one line of typed text; record an error for the field when it is unusable.
+
+    Every text field of a form or an API body comes through here: a NUL byte or another
+    control character is refused (PostgreSQL cannot store NUL), tabs and line breaks fold
+    to single spaces."""
     text = unicodedata.normalize("NFKC", value or "").strip()
     text = " ".join(text.split())
     if not text:
         if required:
             errors[field_name] = Msg("This field is required.")
         return ""
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
+    if any(_is_control(ch) for ch in text):
         errors[field_name] = Msg("Remove the invisible control characters.")
     elif len(text) > max_length:
         errors[field_name] = Msg("At most {max} characters.", max=max_length)

@@ -72,6 +72,8 @@ def test_translate_fills_message_parameters_in_the_current_language():
         (None, "fr-FR,en;q=0.5,zh;q=0.9", "zh_CN"),
         (None, "fr-FR", "zh_CN"),
         (None, "en;q=0, zh;q=0.1", "zh_CN"),
+        (None, "zh;q=0.5, en;q=\u0967", "zh_CN"),  # a Devanagari 1 is no weight
+        (None, "zh;q=0.5, en;q=inf", "zh_CN"),
         ("en", "zh-CN", "en"),
         ("xx", "en", "en"),
     ],

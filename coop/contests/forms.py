@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from coop.contests.domain import (
     CRITERION_NAME_MAX,
@@ -18,17 +18,13 @@ from coop.contests.domain import (
     EntryInput,
     parse_score,
 )
-from coop.forms import choice_id, id_list, local_moment, whole_number
+from coop.forms import choice_id, decimal_number, id_list, local_moment, whole_number
 from coop.validation import Msg, NotFound, ValidationError, clean_text
 
 
 def number(errors: dict[str, Msg], name: str, text: str | None) -> Decimal:
-    try:
-        value = Decimal((text or "").strip())
-    except InvalidOperation:
-        errors[name] = Msg("Enter a number.")
-        return Decimal(0)
-    if not value.is_finite():
+    value = decimal_number(text)
+    if value is None:
         errors[name] = Msg("Enter a number.")
         return Decimal(0)
     if value.as_tuple().exponent < -2:
@@ -47,10 +43,10 @@ def award_tiers(errors: dict[str, Msg], text: str | None) -> list[tuple[str, int
         name = name.strip()
         if not name:
             continue
-        if (count and whole_number(count) is None) or len(name) > TIER_NAME_MAX or count == "0":
+        if (count and not whole_number(count)) or len(name) > TIER_NAME_MAX:
             errors["award_tiers"] = Msg("One award per line: its name, a space and how many.")
             continue
-        tiers.append((name, int(count) if count else None))
+        tiers.append((name, whole_number(count) if count else None))
     return tiers
 
 

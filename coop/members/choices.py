@@ -108,4 +108,5 @@ EVENTS = {
     "left": Msg("Left the union"),
     "transferred_out": Msg("Transferred out"),
     "id_revealed": Msg("Full ID number shown"),
+    "phone_revealed": Msg("Full phone number shown"),
 }

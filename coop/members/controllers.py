@@ -317,12 +317,11 @@ class MemberController(Controller):
         where = forms.member_filter(data)
         keys = exports.chosen(data.getall("columns", []))
         full = data.get("full_numbers") == "1"
-        if data.get("template_name", "").strip():
-            name = data["template_name"].strip()[: domain.TEMPLATE_NAME_MAX]
-            await domain.save_roster_template(viewer, name, keys)
         file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
         export = exports.RosterExport(viewer, where, keys, full, file_format)
         try:
+            if name := forms.template_name(data):
+                await domain.save_roster_template(viewer, name, keys)
             await queries.check_roster(viewer, where, full_numbers=full)
             if full and data.get("confirm") != "1":
                 raise ValidationError({"confirm": Msg("Confirm that you need the full numbers.")})
@@ -445,12 +444,22 @@ class MemberController(Controller):
         member = await queries.get_member(viewer, member_id)
         initial = {
             **member,
-            "phone": await domain.reveal_phone(viewer, member_id),
+            "phone": "",  # shown masked; left empty, the stored number stays
             "village_id": member["village"],
             "recruited_by_id": member["recruited_by"] or "",
             "is_backbone": "1" if member["is_backbone"] else "",
         }
         form = await form_or_stash(request, initial)
+        return await _edit_page(viewer, member, form)
+
+    @post("/{member_id:int}/edit/phone")
+    async def edit_with_phone(
+        self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
+    ) -> object:
+        """The edit form again, as typed so far, with the full phone number in it (audited)."""
+        member = await queries.get_member(viewer, member_id)
+        form = FormState.from_multidict(await request.form())
+        form.values["phone"] = await domain.reveal_phone(viewer, member_id)
         return await _edit_page(viewer, member, form)
 
     @post("/{member_id:int}/edit")

@@ -19,12 +19,13 @@ from coop.members.domain import (
     NUMBER_TYPED_MAX,
     PAGE_MAX,
     SEARCH_MAX,
+    TEMPLATE_NAME_MAX,
     TRANSFERRED_TO_MAX,
     EnrollmentInput,
     MemberChanges,
     MemberFilter,
 )
-from coop.validation import Msg, ValidationError, clean_text
+from coop.validation import Msg, ValidationError, clean_text, without_controls
 
 
 def _choice(errors: dict[str, Msg], name: str, value: str, allowed) -> str:
@@ -164,15 +165,41 @@ def leaving(data: Mapping) -> dict:
     """The leave form: what `domain.end_membership` takes besides who and whom."""
     errors: dict[str, Msg] = {}
     on = optional_date(errors, "on", data.get("on"))
-    if errors or on is None:
-        raise ValidationError(errors or {"on": Msg("This field is required.")})
-    return dict(
+    if on is None and "on" not in errors:
+        errors["on"] = Msg("This field is required.")
+    result = dict(
         transfer=data.get("kind") == "transfer",
         on=on,
-        reason=(data.get("reason") or "").strip()[:LEAVE_REASON_MAX],
-        transferred_to=(data.get("transferred_to") or "").strip()[:TRANSFERRED_TO_MAX],
+        reason=clean_text(
+            errors, "reason", data.get("reason"), max_length=LEAVE_REASON_MAX, required=False
+        ),
+        transferred_to=clean_text(
+            errors,
+            "transferred_to",
+            data.get("transferred_to"),
+            max_length=TRANSFERRED_TO_MAX,
+            required=False,
+        ),
         version=whole_number(data.get("version", ""), 0),
     )
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def template_name(data: Mapping) -> str:
+    """The name to save the export's columns under; empty when none was typed."""
+    errors: dict[str, Msg] = {}
+    name = clean_text(
+        errors,
+        "template_name",
+        data.get("template_name"),
+        max_length=TEMPLATE_NAME_MAX,
+        required=False,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return name
 
 
 def filter_of(
@@ -190,7 +217,7 @@ def filter_of(
     """The member list's search and filters, from typed values (the query string's or the
     API's); anything unusable is ignored."""
     return MemberFilter(
-        q=q.strip()[:SEARCH_MAX],
+        q=without_controls(q).strip()[:SEARCH_MAX],
         cooperative_id=_record_id(cooperative_id),
         village_id=_record_id(village_id),
         status=status if status in STATUSES else "",

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from stdnum import numdb
 from stdnum.cn import ric
 
+from coop.forms import half_width, is_digits
 from coop.i18n import local_today
 from coop.validation import Msg
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"1[3-9][0-9]{9}")  # with fullmatch; [0-9] is ASCII only, unlike \d
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 
 def normalise_digits(raw: str) -> str:
-    """Full-width digits and letters to ASCII, every kind of space and dash removed."""
-    text = unicodedata.normalize("NFKC", raw or "")
-    return re.sub(r"[\s\-‐‑–—]", "", text)
+    """Full-width digits and letters to ASCII, every kind of space and dash removed; any
+    other script's digits are left for the checks to refuse (one person, one number)."""
+    return re.sub(r"[\s\-‐‑–—]", "", half_width(raw or ""))
 
 
 def _place(code: str, year: int) -> tuple[str, bool]:
@@ -76,7 +76,7 @@ def check_resident_id(raw: str, today: dt.date | None = None) -> ResidentId:
         return ResidentId(
             number, error=Msg("An ID number has 18 characters; this one has {n}.", n=len(number))
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not is_digits(number[:17]) or not (is_digits(number[17]) or number[17] == "X"):
         return ResidentId(number, error=Msg("Only digits, with X allowed as the last character."))
     try:
         birth_date = ric.get_birth_date(number)
@@ -128,7 +128,7 @@ def check_mobile(raw: str) -> tuple[str, Msg | None]:
     number = normalise_mobile(raw)
     if not number:
         return number, Msg("This field is required.")
-    if not MOBILE.match(number):
+    if not MOBILE.fullmatch(number):
         return number, Msg("Enter an 11-digit mainland mobile number starting with 1.")
     return number, None
 

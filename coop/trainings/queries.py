@@ -11,6 +11,7 @@ from piccolo.query.methods.select import SelectRaw
 
 from coop import privacy
 from coop.access import MANAGERS, ORGANIZERS, Viewer, now, require
+from coop.forms import typed_code
 from coop.members import domain as members
 from coop.members.identity import check_mobile
 from coop.members.tables import Member
@@ -349,9 +350,7 @@ async def registration_by_code(session: dict, code: str) -> dict:
             Registration.checked_in_at,
             Registration.walk_in,
         )
-        .where(
-            (Registration.session == session["id"]) & (Registration.code == code.strip().upper())
-        )
+        .where((Registration.session == session["id"]) & (Registration.code == typed_code(code)))
         .first()
         .run()
     )
@@ -384,7 +383,7 @@ async def find_registration(session: dict, code: str, phone: str) -> str:
             await Registration.select(Registration.code)
             .where(
                 (Registration.session == session["id"])
-                & (Registration.code == code.strip().upper())
+                & (Registration.code == typed_code(code))
                 & (Registration.phone_hash == privacy.keyed_hash("phone", number))
             )
             .first()

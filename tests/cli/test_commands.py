@@ -366,3 +366,14 @@ def test_export_members_refuses_an_unknown_cooperative(demo_dir, tmp_path):
         demo_dir, "export", "members", "--out", str(tmp_path / "x.csv"), "--cooperative", "9999"
     )
     assert result.returncode != 0 and "cooperative_id" in result.stderr
+
+
+def test_user_create_scope_number_in_another_scripts_digits_names_nothing(demo_dir):
+    result = coop(
+        demo_dir,
+        "user", "create", "--username", "field-worker", "--name", "Field Worker",
+        "--role", "village_organizer", "--scope", "cooperative=\u0967",  # Devanagari 1
+        password=PASSWORD,
+    )  # fmt: skip
+
+    assert (result.returncode, result.stderr) == (1, "No cooperative '\u0967'.\n")

@@ -10,7 +10,7 @@ from coop.audit.domain import recent
 from coop.contests import domain as contests
 from coop.contests.tables import Contest, Score
 from coop.members import domain as members
-from coop.validation import Forbidden, NotFound, ValidationError
+from coop.validation import Forbidden, Msg, NotFound, ValidationError
 from tests.factories import make_contest, make_member, make_user, viewer
 
 
@@ -330,3 +330,11 @@ async def test_a_save_with_another_judges_sheet_is_refused(world):
             panel[0], contest_id, entry, {criteria[0]: D(10)}, {}, sheet=theirs
         )
     assert await Score.count() == 0
+
+
+def test_scores_read_full_width_digits_and_refuse_other_scripts():
+    errors = {}
+    assert contests.parse_score(errors, "s", "８.５", D(10)) == D("8.5")
+    assert contests.parse_score(errors, "s", "٨.٥", D(10)) is None  # Arabic-Indic 8.5
+    assert contests.parse_score(errors, "t", "8e0", D(10)) is None
+    assert errors == {"s": Msg("Enter a number."), "t": Msg("Enter a number.")}

@@ -157,3 +157,26 @@ async def test_list_filters_are_read_as_the_query_string_reads_them(client, worl
     assert forms.member_filter(
         {"status": "nonsense", "page": "0", "cooperative_id": "-5", "worker_post": "x"}
     ) == forms.filter_of(status="nonsense", page=0, cooperative_id=-5, worker_post="x")
+
+
+async def test_post_refuses_other_scripts_digits_and_a_nul_in_the_name(client, world):
+    tree, _ = world
+    headers = {**await _auth("village"), "accept-language": "zh-CN"}
+    number = resident_id()
+    assert (
+        await client.post("/api/v1/members/", json=_body(tree, resident_id=number), headers=headers)
+    ).status_code == 201
+    arabic_indic = "".join(chr(0x0660 + int(ch)) if ch.isdigit() else ch for ch in number)
+    again = await client.post(
+        "/api/v1/members/", json=_body(tree, resident_id=arabic_indic), headers=headers
+    )
+    assert (again.status_code, again.json()["errors"]) == (
+        422,
+        {"resident_id": "只能填写数字，最后一位可以是 X。"},
+    )
+    nul = await client.post("/api/v1/members/", json=_body(tree, name="李\x00四"), headers=headers)
+    assert (nul.status_code, nul.json()["errors"]) == (
+        422,
+        {"name": "请删除其中看不见的控制字符。"},
+    )
+    assert await Member.count() == 1

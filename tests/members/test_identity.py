@@ -1,14 +1,18 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from coop.forms import half_width
+from coop.members.domain import NAME_MAX
 from coop.members.identity import (
     check_mobile,
     check_resident_id,
     make_resident_id,
     name_keys,
 )
-from coop.validation import Msg
+from coop.validation import Msg, clean_text
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -161,3 +165,94 @@ def test_surnames_with_several_readings_get_every_reading(name, expected):
 
 def test_u_umlaut_is_searchable_as_v_and_u():
     assert {"lvxiaofeng", "luxiaofeng"} <= name_keys("吕小凤")
+
+
+# --- property-based: numbers in any script but ASCII and full-width are refused ----------
+
+FAST = settings(max_examples=60, deadline=None)
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+OTHER_DIGITS = st.characters(categories=["Nd"]).filter(lambda ch: not "0" <= half_width(ch) <= "9")
+AREAS = st.sampled_from(["500113", "360426", "110102", "440113"])
+BIRTHS = st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2010, 12, 31))
+SEQUENCES = st.integers(min_value=0, max_value=999)
+HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)  # NFKC leaves them as they are
+
+
+@FAST
+@given(AREAS, BIRTHS, SEQUENCES)
+def test_valid_resident_ids_round_trip_with_birth_date_and_sex(area, birth, sequence):
+    number = make_resident_id(area, birth, sequence)
+    checked = check_resident_id(number, TODAY)
+    assert (checked.number, checked.error, checked.birth_date) == (number, None, birth)
+    assert checked.sex == ("M" if sequence % 2 else "F")
+
+
+@FAST
+@given(AREAS, BIRTHS, SEQUENCES)
+def test_full_width_resident_id_is_the_same_number(area, birth, sequence):
+    number = make_resident_id(area, birth, sequence)
+    assert check_resident_id(number.translate(FULL_WIDTH), TODAY) == check_resident_id(
+        number, TODAY
+    )
+
+
+@FAST
+@given(AREAS, BIRTHS, SEQUENCES, st.integers(min_value=0, max_value=17), OTHER_DIGITS)
+def test_resident_id_with_any_other_scripts_digit_is_refused(area, birth, sequence, at, digit):
+    number = make_resident_id(area, birth, sequence)
+    checked = check_resident_id(number[:at] + digit + number[at + 1 :], TODAY)
+    assert checked.error == Msg("Only digits, with X allowed as the last character.")
+
+
+@FAST
+@given(st.integers(min_value=3, max_value=9), st.integers(min_value=0, max_value=10**9 - 1))
+def test_mobiles_read_alike_in_ascii_full_width_and_with_country_code(second, rest):
+    number = f"1{second}{rest:09d}"
+    for typed in (number, number.translate(FULL_WIDTH), f"+86 {number}", f"0086-{number}"):
+        assert check_mobile(typed) == (number, None)
+
+
+@FAST
+@given(
+    st.integers(min_value=3, max_value=9),
+    st.integers(min_value=0, max_value=10**9 - 1),
+    st.integers(min_value=0, max_value=10),
+    OTHER_DIGITS,
+)
+def test_mobile_with_any_other_scripts_digit_is_refused(second, rest, at, digit):
+    number = f"1{second}{rest:09d}"
+    typed = number[:at] + digit + number[at + 1 :]
+    assert check_mobile(typed)[1] == Msg(
+        "Enter an 11-digit mainland mobile number starting with 1."
+    )
+
+
+@FAST
+@given(st.text(max_size=60))
+def test_a_mobile_is_eleven_ascii_digits_or_refused(typed):
+    number, error = check_mobile(typed)
+    assert error is not None or (len(number) == 11 and number.isascii() and number.isdigit())
+
+
+@FAST
+@given(st.text(alphabet=HANZI, min_size=1, max_size=NAME_MAX))
+def test_names_within_the_limit_are_accepted(name):
+    errors = {}
+    clean_text(errors, "name", name, max_length=NAME_MAX)
+    assert errors == {}
+
+
+@FAST
+@given(st.text(alphabet=HANZI, min_size=NAME_MAX + 1, max_size=NAME_MAX + 20))
+def test_names_over_the_limit_are_refused(name):
+    errors = {}
+    clean_text(errors, "name", name, max_length=NAME_MAX)
+    assert errors == {"name": Msg("At most {max} characters.", max=NAME_MAX)}
+
+
+@FAST
+@given(st.text(alphabet=HANZI, min_size=1, max_size=5))
+def test_names_with_a_nul_byte_are_refused(name):
+    errors = {}
+    clean_text(errors, "name", name + "\x00", max_length=NAME_MAX)
+    assert errors == {"name": Msg("Remove the invisible control characters.")}

@@ -1,8 +1,9 @@
 import re
+from urllib.parse import quote
 
 from coop.audit.domain import recent
 from coop.members import domain as members
-from coop.members.tables import Member
+from coop.members.tables import Member, RosterTemplate
 from tests.factories import (
     csrf_token,
     make_member,
@@ -280,3 +281,154 @@ async def test_refused_leave_and_policy_come_back_on_the_form_they_were_sent_fro
         assert all(f'value="{value}"' in refilled for value in typed.values())
         # the same form as the first answer's, besides what was typed and why it was refused
         assert re.sub(r"\s+", " ", refilled).count("<input") == _form_html(shown).count("<input")
+
+
+# Digits of other scripts: NFKC keeps them, and isdigit(), int() and \d accept them.
+OTHER_DIGITS = {"NKo": 0x07C0, "Devanagari": 0x0966, "Arabic-Indic": 0x0660}
+
+
+def _in_digits(text: str, zero: int) -> str:
+    return "".join(chr(zero + int(ch)) if ch in "0123456789" else ch for ch in text)
+
+
+async def test_enrollment_refuses_the_same_id_written_in_other_scripts_digits(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    number = resident_id()
+    first, _ = await _enroll(client, _enrollment(tree, resident_id=number))
+    assert first.status_code == 303
+    for script, zero in OTHER_DIGITS.items():
+        again, _ = await _enroll(client, _enrollment(tree, resident_id=_in_digits(number, zero)))
+        assert (script, again.status_code) == (script, 422)
+        assert "只能填写数字，最后一位可以是 X。" in again.text, script
+    full_width, _ = await _enroll(client, _enrollment(tree, resident_id=_in_digits(number, 0xFF10)))
+    assert full_width.status_code == 409  # the same number as typed in ASCII
+    assert await Member.count() == 1
+
+
+async def test_enrollment_refuses_a_phone_in_nko_digits(client, world):
+    tree, _ = world
+    await sign_in(client, "village")
+    phone = mobile()
+    typed = phone[:2] + _in_digits(
+        phone[2:], 0x07C0
+    )  # "13" and nine NKo digits matched 1[3-9]\d{9}
+    response, _ = await _enroll(client, _enrollment(tree, phone=typed))
+    assert response.status_code == 422
+    assert 'id="phone-error"' in response.text
+    assert await Member.count() == 0
+
+
+async def test_leave_reason_with_a_nul_byte_is_refused_next_to_the_field(client, world):
+    tree, who = world
+    member_id = await make_member(who["federation"], tree)
+    await sign_in(client, "federation")
+    response = await post_form(
+        client,
+        f"/members/{member_id}/leave",
+        {"on": "2026-01-05", "kind": "left", "reason": "外出\x00务工", "version": "1"},
+    )
+    assert response.status_code == 422
+    assert 'id="reason-error"' in response.text and "控制字符" in response.text
+    assert (await Member.select(Member.status).first())["status"] == "applicant"
+
+
+async def test_roster_template_name_with_a_nul_byte_is_refused_and_not_saved(client, world):
+    await sign_in(client, "federation")
+    response = await post_form(
+        client,
+        "/members/export",
+        {"template_name": "我的\x00名单", "columns": ["name"], "format": "csv"},
+    )
+    assert response.status_code == 422
+    assert 'id="template_name-error"' in response.text
+    assert await RosterTemplate.count() == 0
+
+
+async def test_phone_reveal_writes_an_audit_entry_naming_actor_and_member(client, world):
+    tree, who = world
+    phone = mobile()
+    member_id = await make_member(who["village"], tree, phone=phone)
+    await sign_in(client, "village")
+    response = await post_form(
+        client, f"/members/{member_id}/phone", {}, form_url=f"/members/{member_id}"
+    )
+    assert phone in response.text
+    entry = (await recent(1))[0]
+    assert (entry["action"], entry["record_type"], entry["record_id"], entry["actor_id"]) == (
+        "reveal_phone",
+        "member",
+        str(member_id),
+        who["village"].id,
+    )
+
+
+async def test_edit_page_shows_the_phone_masked_and_reveals_it_only_on_request(client, world):
+    tree, who = world
+    phone = mobile()
+    member_id = await make_member(who["village"], tree, phone=phone)
+    await sign_in(client, "village")
+    form = await client.get(f"/members/{member_id}/edit")
+    assert phone not in form.text
+    assert f"{phone[:3]}****{phone[-4:]}" in form.text
+    assert [e["action"] for e in await recent(5)].count("reveal_phone") == 0
+    revealed = await client.post(
+        f"/members/{member_id}/edit/phone",
+        data={"_csrf_token": csrf_token(form), "version": "1", "education": "senior"},
+    )
+    assert f'value="{phone}"' in revealed.text  # what was typed is kept beside it
+    assert '<option value="senior" selected>' in revealed.text
+    assert (await recent(1))[0]["action"] == "reveal_phone"
+
+
+async def test_saving_the_edit_form_without_retyping_the_phone_keeps_it(client, world):
+    tree, who = world
+    phone = mobile()
+    member_id = await make_member(who["village"], tree, phone=phone)
+    await sign_in(client, "village")
+    response = await post_form(
+        client,
+        f"/members/{member_id}/edit",
+        {"version": "1", "phone": "", "village_id": tree.village, "education": "senior"},
+        form_url=f"/members/{member_id}/edit",
+    )
+    assert response.status_code == 303
+    assert await members.reveal_phone(who["village"], member_id) == phone
+    saved = await Member.select(Member.village, Member.education).first()
+    assert saved == {"village": tree.village, "education": "senior"}
+
+
+async def test_editing_the_phone_takes_a_new_full_number(client, world):
+    tree, who = world
+    member_id = await make_member(who["village"], tree)
+    await sign_in(client, "village")
+    masked = await post_form(
+        client,
+        f"/members/{member_id}/edit",
+        {"version": "1", "phone": "139****0001", "village_id": tree.village},
+        form_url=f"/members/{member_id}/edit",
+    )
+    assert masked.status_code == 422 and 'id="phone-error"' in masked.text
+    new_phone = mobile()
+    changed = await post_form(
+        client,
+        f"/members/{member_id}/edit",
+        {"version": "1", "phone": new_phone, "village_id": tree.village},
+        form_url=f"/members/{member_id}/edit",
+    )
+    assert changed.status_code == 303
+    assert await members.reveal_phone(who["village"], member_id) == new_phone
+
+
+async def test_member_addresses_in_other_scripts_digits_name_no_member(client, world):
+    tree, who = world
+    member_id = await make_member(who["village"], tree)
+    assert member_id == 1
+    await sign_in(client, "federation")
+    assert (await client.get("/members/1")).status_code == 200
+    for segment in ("१", "߁", "١", "+1", "0_1"):
+        assert (segment, (await client.get(f"/members/{quote(segment)}")).status_code) == (
+            segment,
+            404,
+        )
+        assert (await client.get(f"/members/{quote(segment)}/edit")).status_code == 404

@@ -508,3 +508,18 @@ async def test_a_checked_in_registration_can_no_longer_be_cancelled(world):
     with pytest.raises(ValidationError):
         await trainings.cancel_registration(who["village"], done.registration_id)
     assert (await trainings.figures(session["id"]))["checked_in"] == 1
+
+
+async def test_check_in_code_reads_full_width_and_spaces_but_not_a_nul_byte(world):
+    tree, who = world
+    session = await _open_session(who, tree)
+    done = await _register(session, tree)
+    typed = " ".join(done.code.lower()).translate(str.maketrans(CODE_CHARS, FULL_WIDTH_CHARS))
+    row = await trainings.check_in_by_code(who["village"], session["id"], typed)
+    assert row["checked_in_at"] is not None
+    with pytest.raises(ValidationError):  # PostgreSQL answered 500 for the NUL
+        await trainings.check_in_by_code(who["village"], session["id"], done.code + "\x00")
+
+
+CODE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
+FULL_WIDTH_CHARS = "".join(chr(ord(ch) + 0xFEE0) for ch in CODE_CHARS)

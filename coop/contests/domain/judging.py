@@ -5,7 +5,7 @@ scores for one entry, handing the sheet in, and an organizer reopening it.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from coop import db
 from coop.access import Viewer, now
@@ -14,6 +14,7 @@ from coop.contests import queries, scoring
 from coop.contests.domain.setup import _in_window, contest_for_edit
 from coop.contests.queries import ContestView, Kind, Status, plain
 from coop.contests.tables import Judge, Score
+from coop.forms import decimal_number
 from coop.validation import Msg, NotFound, ValidationError
 
 STALE_SCORE = Msg(
@@ -27,12 +28,8 @@ def parse_score(errors: dict[str, Msg], name: str, text: str, maximum: Decimal) 
     text = (text or "").strip().replace("，", ".").replace(",", ".")
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors[name] = Msg("Enter a number.")
-        return None
-    if not value.is_finite():
+    value = decimal_number(text)
+    if value is None:
         errors[name] = Msg("Enter a number.")
     elif value.as_tuple().exponent < -2:
         errors[name] = Msg("At most 2 decimal places.")

@@ -31,7 +31,7 @@ STALE = Msg(
 class MemberChanges:
     """What the edit form may change; identity (name, ID) stays as enrolled."""
 
-    phone: str
+    phone: str  # empty keeps the stored number, which the form shows masked
     village_id: int
     is_backbone: bool
     recruited_by_id: int | None
@@ -48,27 +48,38 @@ async def update_member(viewer: Viewer, member_id: int, changes: MemberChanges) 
     """Change contact and profile details; refused if someone else changed the record first."""
     member = await get_member(viewer, member_id)
     errors: dict[str, Msg] = {}
-    phone, phone_error = check_mobile(changes.phone)
-    if phone_error:
-        errors["phone"] = phone_error
+    phone = ""
+    if changes.phone.strip():
+        phone, phone_error = check_mobile(changes.phone)
+        if phone_error:
+            errors["phone"] = phone_error
     await _check_place(viewer, errors, member["cooperative"], changes.village_id)
     await _check_recruiter(errors, changes.recruited_by_id, member["cooperative"])
     if changes.recruited_by_id == member_id:
         errors["recruited_by_id"] = Msg("A member cannot have recruited themselves.")
     if errors:
         raise ValidationError(errors)
-    id_number = privacy.decrypt(
-        (await Member.select(Member.id_encrypted).where(Member.id == member_id).first().run())[
-            "id_encrypted"
-        ]
+    stored = (
+        await Member.select(Member.id_encrypted, Member.phone_encrypted)
+        .where(Member.id == member_id)
+        .first()
+        .run()
     )
+    id_number = privacy.decrypt(stored["id_encrypted"])
+    new_phone = {}
+    if phone:
+        new_phone = {
+            Member.phone_hash: privacy.keyed_hash("phone", phone),
+            Member.phone_encrypted: privacy.encrypt(phone),
+            Member.phone_masked: privacy.mask_phone(phone),
+        }
+    else:
+        phone = privacy.decrypt(stored["phone_encrypted"])
     async with db.transaction():
         updated = (
             await Member.update(
                 {
-                    Member.phone_hash: privacy.keyed_hash("phone", phone),
-                    Member.phone_encrypted: privacy.encrypt(phone),
-                    Member.phone_masked: privacy.mask_phone(phone),
+                    **new_phone,
                     Member.village: changes.village_id,
                     Member.is_backbone: changes.is_backbone,
                     Member.recruited_by: changes.recruited_by_id,
@@ -104,9 +115,14 @@ async def reveal_resident_id(viewer: Viewer, member_id: int) -> str:
 
 
 async def reveal_phone(viewer: Viewer, member_id: int) -> str:
-    """The full mobile number, so an organizer in scope can call the member."""
+    """The full mobile number, so an organizer in scope can call the member. Anyone who
+    may see the member may see it (a village organizer phones their own members), and,
+    as with the ID number, every reveal is audited."""
     await get_member(viewer, member_id)
     row = await Member.select(Member.phone_encrypted).where(Member.id == member_id).first().run()
+    async with db.transaction():
+        await _event(viewer, member_id, "phone_revealed")
+        await audit.record(viewer.actor, "reveal_phone", "member", member_id)
     return privacy.decrypt(row["phone_encrypted"])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from coop import db
 from coop.access import Viewer
 from coop.audit import domain as audit
+from coop.forms import typed_code
 from coop.trainings.domain.inputs import RegistrationInput
 from coop.trainings.domain.registration import Registered, _check_person, _write_registration
 from coop.trainings.domain.seats import _cancel, _check_in_locked
@@ -49,7 +50,7 @@ async def check_in_by_code(viewer: Viewer, session_id: int, code: str) -> dict:
     await get_session(viewer, session_id)
     row = (
         await Registration.select(Registration.id)
-        .where((Registration.session == session_id) & (Registration.code == code.strip().upper()))
+        .where((Registration.session == session_id) & (Registration.code == typed_code(code)))
         .first()
         .run()
     )
