@@ -289,7 +289,8 @@ def cmd_import_members(args) -> None:
     async def run() -> None:
         await db.start(settings)
         try:
-            sheet = imports.read_roster(Path(args.file).read_bytes())
+            with open(args.file, "rb") as file:  # past the limit is refused: no need to read it
+                sheet = await imports.read_upload(file.read(imports.MAX_BYTES + 1))
             mapping = imports.guess_mapping(sheet.header)
             found = await imports.preview(viewer, sheet, mapping, defaults)
             for row in found.rows:
