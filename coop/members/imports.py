@@ -178,19 +178,27 @@ def _too_wide() -> ValidationError:
     )
 
 
-# The start of a row or cell element in a sheet's XML (any namespace prefix), and its
-# position attribute r ("C7" for a cell, "7" for a row).
-_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
-_POSITION = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{0,3})(\d{1,7})["']""")
+# The start of a row, cell or sheet element in a workbook part (any namespace prefix):
+# XLSX's row and c, whose r attribute places them ("7", "C7"); ODS's table, table-row and
+# table-cell, which may stand for several (number-rows-repeated, number-columns-repeated).
+_SHEET_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|table-row|table-cell|covered-table-cell|table)[\s/>]"
+)
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_POSITION = re.compile(rb"([A-Za-z]*)(\d*)")
 _UNFINISHED_TAG = 65_536  # longer than any row or cell tag a spreadsheet writes
 
 
 class _SheetExtent:
-    """The last line and column a part's row and cell elements reach, as calamine places
-    them: at their position attribute, else after the one before."""
+    """The last line and column holding a value that a part's cells reach, as calamine
+    places them: at their position, else after the one before, repeated as they say. A
+    self-closing cell is empty and takes no room (calamine skips it; LibreOffice writes
+    the rest of a formatted sheet as such cells, repeated a million times)."""
 
     def __init__(self) -> None:
-        self.line = self.column = 0
+        self.line = self.column = 0  # where the reading stands
+        self.first = 1  # the first line of the row being read (ODS rows may repeat)
+        self.lines = self.columns = 0  # the extent of the cells with a value
         self.carry = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -201,25 +209,52 @@ class _SheetExtent:
             if close < 0:
                 break
             end = close + 1
-            found = _POSITION.search(text, tag.end() - 1, close)
-            if tag.group(1) == b"row":
-                self.line = int(found.group(2)) if found else self.line + 1
-                self.column = 0
-            elif found and found.group(1):
-                self.column = _column_number(found.group(1))
-                self.line = max(self.line, int(found.group(2)))
-            else:
-                self.column += 1
-            if self.line > MAX_LINES:
-                raise _too_many_rows()
-            if self.column > MAX_COLUMNS:
-                raise _too_wide()
-            if self.line * self.column > MAX_CELLS:
-                raise _too_many_rows()
+            self._element(tag.group(1), text[tag.end() - 1 : end])
         start = text.rfind(b"<", end)
         self.carry = text[start:] if start >= 0 and text.find(b">", start) < 0 else b""
         if len(self.carry) > _UNFINISHED_TAG:
             raise _unreadable()
+
+    def _element(self, name: bytes, attributes: bytes) -> None:
+        if name == b"table":  # an ODS sheet: a grid of its own
+            self.line = self.column = self.lines = self.columns = 0
+            return
+        letters, digits, count = b"", b"", 1
+        for key, double, single in _ATTRIBUTE.findall(attributes):  # the largest, if twice
+            value = double or single
+            if key == b"r":
+                found = _POSITION.fullmatch(value)
+                if found is None:
+                    raise _unreadable()
+                letters = max(letters, found.group(1).upper(), key=lambda x: (len(x), x))
+                digits = max(digits, found.group(2), key=lambda x: (len(x), x))
+            elif key.endswith((b"number-rows-repeated", b"number-columns-repeated")):
+                count = max(count, _bounded(value))
+        if name in (b"row", b"table-row"):
+            self.first = _bounded(digits) if digits else self.line + 1
+            self.line, self.column = self.first + count - 1, 0
+            return
+        if letters:
+            if len(letters) > 3:
+                raise _too_wide()
+            self.column = _column_number(letters) + count - 1
+            self.line = max(self.line, _bounded(digits)) if digits else self.line
+        else:
+            self.column += count
+        if attributes.endswith(b"/>"):
+            return
+        self.lines, self.columns = max(self.lines, self.line), max(self.columns, self.column)
+        if self.columns > MAX_COLUMNS:
+            raise _too_wide()
+        if self.lines > MAX_LINES or self.lines * self.columns > MAX_CELLS:
+            raise _too_many_rows()
+
+
+def _bounded(digits: bytes) -> int:
+    """A line or repeat count, capped past any limit (int() of thousands of digits fails)."""
+    if not digits.isdigit():
+        raise _unreadable()
+    return int(digits[:9] or b"0") if len(digits) <= 9 else 10**9
 
 
 def _column_number(letters: bytes) -> int:

@@ -119,6 +119,68 @@ def test_workbook_cells_without_positions_counted_where_calamine_puts_them():
     assert _refusal(data) == TOO_WIDE.format(columns=imports.MAX_COLUMNS)
 
 
+def test_workbook_cell_placed_by_an_attribute_hidden_in_another_refused():
+    """Only a real r attribute places a cell; one written inside another's value does not."""
+    hidden = '<row><c t="inlineStr" x=" r=\'A1\'" r="A1048576"><is><t>x</t></is></c>'
+    data = _handmade_xlsx(_sheet_xml([_header_row(), hidden + "</row>"]))
+    assert _refusal(data) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
+
+
+def test_workbook_empty_cells_far_away_take_no_room():
+    """Formatting alone (a self-closing cell) is no content: calamine skips it."""
+    far = '<row r="1048576"><c r="XFD1048576" s="1"/></row>'
+    two = '<row r="2">' + "".join(_cell(f"{c}2", "x") for c in "ABCDE") + "</row>"
+    data = _handmade_xlsx(_sheet_xml([_header_row(), two, far]))
+    assert imports.read_roster(data).rows == [(2, ["x"] * 5)]
+
+
+def _ods(rows: int, columns: int) -> bytes:
+    """A sheet whose second row, one cell repeated `columns` times, repeats `rows` times."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    content = (
+        '<?xml version="1.0"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        f'xmlns:table="{table}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        '<office:body><office:spreadsheet><table:table table:name="S"><table:table-row>'
+        + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{title}</text:p>'
+            "</table:table-cell>"
+            for title in HEADER
+        )
+        + f'</table:table-row><table:table-row table:number-rows-repeated="{rows}">'
+        f'<table:table-cell table:number-columns-repeated="{columns}" '
+        'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048000">'
+        '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
+            'manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>',
+        )
+    return buffer.getvalue()
+
+
+def test_ods_whose_repeated_cells_reach_past_the_column_limit_refused():
+    """15,000 rows of 5,000 repeated cells: 1.5 GB in calamine, from a 1.4 KB file."""
+    assert _refusal(_ods(15_000, 5_000)) == TOO_WIDE.format(columns=imports.MAX_COLUMNS)
+
+
+def test_ods_whose_repeated_rows_reach_past_the_line_limit_refused():
+    assert _refusal(_ods(imports.MAX_LINES, 5)) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
+
+
+def test_ods_with_empty_repeated_rows_after_the_roster_read():
+    """LibreOffice ends a formatted sheet with empty rows repeated to the last line."""
+    assert imports.read_roster(_ods(2, 5)).rows == [(2, ["x"] * 5), (3, ["x"] * 5)]
+
+
 def test_workbook_of_300000_rows_refused_without_reading_them_into_memory():
     row = '<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>王五</t></is></c></row>'
     rows = [_header_row(), *(row.format(n=n) for n in range(2, 300_002))]
