@@ -12,6 +12,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from coop import db, privacy
 from coop.settings import SECRETS_FILE, Settings
@@ -174,6 +175,12 @@ def cmd_maintenance(args) -> None:
     print("Expired sessions, sign-in throttles, rate counts and form keys deleted.")
 
 
+def _private_file(path: Path) -> BinaryIO:
+    """A new file, for this account only from the first byte; one of that name is replaced."""
+    path.unlink(missing_ok=True)
+    return os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb")
+
+
 def cmd_backup(args) -> None:
     settings = _setup()
     if settings.engine_name != "sqlite":
@@ -187,10 +194,8 @@ def cmd_backup(args) -> None:
             source.backup(target)  # SQLite's online backup: consistent while the app writes
         source.close()
         target.close()
-        out.unlink(missing_ok=True)
-        # For this account only from the first byte: the archive holds the keys.
         with (
-            os.fdopen(os.open(out, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb") as file,
+            _private_file(out) as file,  # the archive holds the keys
             zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
         ):
             archive.write(copy, DATABASE_IN_BACKUP)
@@ -255,14 +260,15 @@ def cmd_export_members(args) -> None:
         started = time.perf_counter()  # the export itself, without start-up
         try:
             await domain.check_roster(export.viewer, where, full_numbers=args.full_numbers)
-            if args.format == "xlsx":
-                title = translate(Msg("Member roster"))
-                count = await xlsx_file(title, exports.header(keys), export.rows(), args.out)
-            else:
-                with open(args.out, "wb") as out:
+            # personal data, full numbers perhaps: for this account only, as backups are
+            with _private_file(Path(args.out)) as out:
+                if args.format == "xlsx":
+                    title = translate(Msg("Member roster"))
+                    count = await xlsx_file(title, exports.header(keys), export.rows(), out)
+                else:
                     async for chunk in export.chunks():
                         out.write(chunk)
-                count = export.count
+                    count = export.count
             return count, time.perf_counter() - started
         finally:
             await db.stop(settings)
@@ -291,7 +297,8 @@ def cmd_import_members(args) -> None:
     async def run() -> None:
         await db.start(settings)
         try:
-            sheet = imports.read_roster(Path(args.file).read_bytes())
+            with open(args.file, "rb") as file:  # past the limit is refused: no need to read it
+                sheet = await imports.read_upload(file.read(imports.MAX_BYTES + 1))
             mapping = imports.guess_mapping(sheet.header)
             found = await imports.preview(viewer, sheet, mapping, defaults)
             for row in found.rows:

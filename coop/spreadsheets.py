@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import BinaryIO
 from urllib.parse import quote
 
 import xlsxwriter
@@ -113,9 +114,10 @@ def _write_cell(sheet, row: int, column: int, value: object, widths: list[int]) 
 
 
 async def xlsx_file(
-    title: str, header: Sequence[str], rows: Iterable | AsyncIterable, path: str
+    title: str, header: Sequence[str], rows: Iterable | AsyncIterable, path: str | BinaryIO
 ) -> int:
-    """Write a workbook to `path` in constant memory; the number of data rows."""
+    """Write a workbook to `path` (or a file open for writing) in constant memory; the
+    number of data rows."""
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet(title[:31])
     bold = book.add_format({"bold": True})

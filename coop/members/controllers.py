@@ -347,7 +347,7 @@ class MemberController(Controller):
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise ValidationError({"file": Msg("Choose a file.")})
-            sheet = imports.read_roster(await upload.read())
+            sheet = await imports.read_upload(await upload.read())
         except ValidationError as error:
             return _import_upload_page(FormState({}, error.errors), status_code=422)
         token = await imports.save_upload(viewer, upload.filename, sheet)

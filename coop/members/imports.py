@@ -20,8 +20,10 @@ import json
 import re
 import secrets
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 
+import anyio
 from python_calamine import CalamineError, CalamineWorkbook
 
 from coop import db, privacy
@@ -43,7 +45,24 @@ TOO_LARGE = Msg(
     "The file is larger than {size} MB. Split it into smaller files.", size=MAX_BYTES // 1_000_000
 )
 HEADER_SEARCH_ROWS = 20  # title rows, notes and blank lines above the header
+# The budget of one file, whatever its size on disk: lines a sheet may reach (the rows,
+# the header and what may stand above it), columns, cells and the characters of a cell.
+# calamine lays a sheet out as one dense grid of 32-byte cells, so 1,000,000 cells is
+# 32 MB at most; a cell at XFD1048576 alone would ask for 550 GB.
+MAX_LINES = MAX_ROWS + HEADER_SEARCH_ROWS + 1
+MAX_COLUMNS = 100
+MAX_CELLS = 1_000_000
+MAX_CELL_CHARS = 1_000
+MAX_UNPACKED = 100_000_000  # a workbook is a zip: what it unpacks to, every part together
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # XLSX/ODS (zip), XLS (OLE)
+# Reading, checking and encrypting thousands of rows is CPU work: done in worker threads,
+# so the server answers everyone else meanwhile; two imports at a time, so they cannot
+# take every thread nor the memory (each within the budget above).
+_WORKERS = anyio.CapacityLimiter(2)
+
+
+async def _in_worker(function, *args):
+    return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=_WORKERS)
 
 
 @dataclass(frozen=True)
@@ -141,13 +160,154 @@ def _cell_text(value: object) -> str:
     return str(value if value is not None else "")
 
 
-def _workbook_rows(data: bytes) -> list[list[str]]:
+def _too_many_rows() -> ValidationError:
+    return ValidationError(
+        {"file": Msg("At most {rows} rows at a time: split the file.", rows=MAX_ROWS)}
+    )
+
+
+def _too_wide() -> ValidationError:
+    return ValidationError(
+        {
+            "file": Msg(
+                "The sheet has cells beyond column {columns}. Delete the columns you do "
+                "not need, or copy the roster into a new sheet.",
+                columns=MAX_COLUMNS,
+            )
+        }
+    )
+
+
+# The start of a row, cell or sheet element in a workbook part (any namespace prefix):
+# XLSX's row and c, whose r attribute places them ("7", "C7"); ODS's table, table-row and
+# table-cell, which may stand for several (number-rows-repeated, number-columns-repeated).
+_SHEET_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|table-row|table-cell|covered-table-cell|table)[\s/>]"
+)
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_POSITION = re.compile(rb"([A-Za-z]*)(\d*)")
+_UNFINISHED_TAG = 65_536  # longer than any row or cell tag a spreadsheet writes
+
+
+class _SheetExtent:
+    """The last line and column holding a value that a part's cells reach, as calamine
+    places them: at their position, else after the one before, repeated as they say. A
+    self-closing cell is empty and takes no room (calamine skips it; LibreOffice writes
+    the rest of a formatted sheet as such cells, repeated a million times)."""
+
+    def __init__(self) -> None:
+        self.line = self.column = 0  # where the reading stands
+        self.first = 1  # the first line of the row being read (ODS rows may repeat)
+        self.lines = self.columns = 0  # the extent of the cells with a value
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self.carry + chunk
+        end = 0
+        for tag in _SHEET_TAG.finditer(text):
+            close = text.find(b">", tag.end() - 1)
+            if close < 0:
+                break
+            end = close + 1
+            self._element(tag.group(1), text[tag.end() - 1 : end])
+        start = text.rfind(b"<", end)
+        self.carry = text[start:] if start >= 0 and text.find(b">", start) < 0 else b""
+        if len(self.carry) > _UNFINISHED_TAG:
+            raise _unreadable()
+
+    def _element(self, name: bytes, attributes: bytes) -> None:
+        if name == b"table":  # an ODS sheet: a grid of its own
+            self.line = self.column = self.lines = self.columns = 0
+            return
+        letters, digits, count = b"", b"", 1
+        for key, double, single in _ATTRIBUTE.findall(attributes):  # the largest, if twice
+            value = double or single
+            if key == b"r":
+                found = _POSITION.fullmatch(value)
+                if found is None:
+                    raise _unreadable()
+                letters = max(letters, found.group(1).upper(), key=lambda x: (len(x), x))
+                digits = max(digits, found.group(2), key=lambda x: (len(x), x))
+            elif key.endswith((b"number-rows-repeated", b"number-columns-repeated")):
+                count = max(count, _bounded(value))
+        if name in (b"row", b"table-row"):
+            self.first = _bounded(digits) if digits else self.line + 1
+            self.line, self.column = self.first + count - 1, 0
+            return
+        if letters:
+            if len(letters) > 3:
+                raise _too_wide()
+            self.column = _column_number(letters) + count - 1
+            self.line = max(self.line, _bounded(digits)) if digits else self.line
+        else:
+            self.column += count
+        if attributes.endswith(b"/>"):
+            return
+        self.lines, self.columns = max(self.lines, self.line), max(self.columns, self.column)
+        if self.columns > MAX_COLUMNS:
+            raise _too_wide()
+        if self.lines > MAX_LINES or self.lines * self.columns > MAX_CELLS:
+            raise _too_many_rows()
+
+
+def _bounded(digits: bytes) -> int:
+    """A line or repeat count, capped past any limit (int() of thousands of digits fails)."""
+    if not digits.isdigit():
+        raise _unreadable()
+    return int(digits[:9] or b"0") if len(digits) <= 9 else 10**9
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _check_workbook_extent(data: bytes) -> None:
+    """Refuse a zipped workbook (XLSX, ODS) whose parts unpack past the budget or whose
+    cells reach past the lines and columns allowed, before calamine reads it: calamine
+    makes each sheet one dense grid from its first to its last cell. Every part is
+    scanned, whatever its name, as the workbook's links may name any part a sheet; the
+    cells are found in the XML itself, as the <dimension> a file declares may lie."""
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        for index in range(len(book.sheet_names)):
-            rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
-            if any(any(cell not in ("", None) for cell in row) for row in rows):
-                return [[_cell_text(cell) for cell in row] for row in rows]
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        return  # calamine refuses it in turn
+    unpacked = 0
+    with archive:
+        for info in archive.infolist():
+            extent = _SheetExtent()
+            try:
+                with archive.open(info) as part:
+                    while chunk := part.read(64 * 1024):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_UNPACKED:
+                            raise ValidationError({"file": TOO_LARGE})
+                        extent.feed(chunk)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as error:
+                raise _unreadable() from error
+
+
+def _workbook_rows(data: bytes) -> list[list[str]]:
+    """The first sheet with anything in it, row by row, up to the budget of lines."""
+    _check_workbook_extent(data)
+    try:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+            for index in range(len(book.sheet_names)):
+                sheet = book.get_sheet_by_index(index)
+                if sheet.end is None:
+                    continue
+                lines, columns = sheet.end[0] + 1, sheet.end[1] + 1
+                if columns > MAX_COLUMNS:
+                    raise _too_wide()
+                if lines > MAX_LINES or lines * columns > MAX_CELLS:
+                    raise _too_many_rows()
+                # iter_rows starts at the first line but at the first column used
+                before = [""] * sheet.start[1]
+                rows = [[*before, *map(_cell_text, row)] for row in sheet.iter_rows()]
+                if any(any(cell for cell in row) for row in rows):
+                    return rows
     except CalamineError as error:
         raise _unreadable() from error
     return []
@@ -184,7 +344,33 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    # newline="": lines may end in CR alone (Excel for Mac), LF or CRLF, as csv expects
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = []
+    try:
+        for row in reader:
+            if len(rows) == MAX_LINES:
+                raise _too_many_rows()
+            if len(row) > MAX_COLUMNS:
+                raise _too_wide()
+            rows.append(row)
+    except csv.Error as error:  # a field past csv's own limit, or a stray quote
+        if "field larger than field limit" in str(error):
+            raise _cell_too_long(reader.line_num) from error
+        raise _unreadable() from error
+    return rows
+
+
+def _cell_too_long(line: int) -> ValidationError:
+    return ValidationError(
+        {
+            "file": Msg(
+                "Line {line} has a cell longer than {chars} characters.",
+                line=line,
+                chars=MAX_CELL_CHARS,
+            )
+        }
+    )
 
 
 def _label(text: str) -> str:
@@ -214,6 +400,11 @@ def _find_header(rows: list[list[str]]) -> int | None:
     return None
 
 
+async def read_upload(data: bytes) -> Sheet:
+    """`read_roster` in a worker thread."""
+    return await _in_worker(read_roster, data)
+
+
 def read_roster(data: bytes) -> Sheet:
     """The header and rows of an uploaded roster; ValidationError when it cannot be used."""
     if not data.strip():
@@ -240,9 +431,10 @@ def read_roster(data: bytes) -> Sheet:
     if not body:
         raise ValidationError({"file": Msg("The file has a header row but no members under it.")})
     if len(body) > MAX_ROWS:
-        raise ValidationError(
-            {"file": Msg("At most {rows} rows at a time: split the file.", rows=MAX_ROWS)}
-        )
+        raise _too_many_rows()
+    for line, cells in [(start + 1, rows[start]), *body]:
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise _cell_too_long(line)
     return Sheet(header, body)
 
 
@@ -450,6 +642,12 @@ async def preview(
     require(viewer, MANAGERS)
     check_mapping(sheet.header, mapping, defaults)
     checker = _RowChecker(mapping, defaults, await _Places.of(viewer))
+    rows, usable, numbers = await _in_worker(_check_rows, checker, sheet)
+    await _mark_existing(viewer, numbers, usable)
+    return Preview(rows, list(usable.values()))
+
+
+def _check_rows(checker: _RowChecker, sheet: Sheet) -> tuple[list, dict, dict]:
     rows, usable, numbers = [], {}, {}
     for line, cells in sheet.rows:
         row, number, made = checker.check(line, cells)
@@ -458,8 +656,7 @@ async def preview(
             numbers[privacy.keyed_hash("resident_id", number)] = row
         if made:
             usable[line] = made
-    await _mark_existing(viewer, numbers, usable)
-    return Preview(rows, list(usable.values()))
+    return rows, usable, numbers
 
 
 async def _mark_existing(viewer: Viewer, rows: dict[str, PreviewRow], usable: dict) -> None:
@@ -537,21 +734,21 @@ async def commit(
 
 
 async def _write(viewer: Viewer, new: list) -> None:
-    at = now()
-    await domain.write_new_members(
-        [
-            domain.applicant(
-                data,
-                checked.number,
-                phone,
-                domain.applicant_values(data, checked, phone, federation),
-                at=at,
-                detail="import",
-            )
-            for data, checked, phone, federation in new
-        ],
-        actor_id(viewer),
-    )
+    await domain.write_new_members(await _in_worker(_applicants, new, now()), actor_id(viewer))
+
+
+def _applicants(new: list, at: dt.datetime) -> list[domain.NewMember]:
+    return [
+        domain.applicant(
+            data,
+            checked.number,
+            phone,
+            domain.applicant_values(data, checked, phone, federation),
+            at=at,
+            detail="import",
+        )
+        for data, checked, phone, federation in new
+    ]
 
 
 # --- the upload between preview and import ----------------------------------------------
@@ -561,7 +758,7 @@ async def save_upload(viewer: Viewer, filename: str, sheet: Sheet) -> str:
     """Keep the rows for the preview; the token to find them again (this user only)."""
     require(viewer, MANAGERS)
     token = secrets.token_urlsafe(32)
-    content = privacy.encrypt(json.dumps({"header": sheet.header, "rows": sheet.rows}))
+    content = await _in_worker(_sealed, sheet)
     async with db.transaction():
         cutoff = dt.datetime.now(dt.UTC) - KEEP_FOR
         await RosterUpload.delete().where(RosterUpload.created_at < cutoff).run()
@@ -576,8 +773,16 @@ async def load_upload(viewer: Viewer, token: str) -> tuple[str, Sheet]:
     row = await queries.roster_upload(viewer, token[:43], dt.datetime.now(dt.UTC) - KEEP_FOR)
     if row is None:
         raise NotFound
-    content = json.loads(privacy.decrypt(row["content"]))
-    return row["filename"], Sheet(content["header"], [tuple(r) for r in content["rows"]])
+    return row["filename"], await _in_worker(_unsealed, row["content"])
+
+
+def _sealed(sheet: Sheet) -> str:
+    return privacy.encrypt(json.dumps({"header": sheet.header, "rows": sheet.rows}))
+
+
+def _unsealed(content: str) -> Sheet:
+    found = json.loads(privacy.decrypt(content))
+    return Sheet(found["header"], [tuple(r) for r in found["rows"]])
 
 
 async def drop_upload(viewer: Viewer, token: str) -> None:

@@ -11,7 +11,10 @@ It loads the demo (`coop demo`) into the data folder when needed, writes a roste
 --rows fictional people (new ID numbers each run) as XLSX and as CSV, and times, in
 this process and through the same functions the import page uses: reading the file,
 the preview (every row checked), and the commit (checked again and written in one
-transaction). Prints one line per step with seconds and rows per second.
+transaction). Prints one line per step with seconds and rows per second, and the
+slowest answer of /healthz, asked every 20 ms through the app in the same event loop
+meanwhile (what any other request waits while the step runs). Last, it refuses a
+1,000,000-row XLSX (the import's limit is 20,000 rows) and says how long /healthz waited.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import argparse
 import asyncio
 import datetime as dt
 import io
+import logging
 import os
 import random
 import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import xlsxwriter
 from benchlib import coop_command, ensure_postgres_database
 
@@ -70,6 +75,52 @@ def as_xlsx(rows: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
+def million_rows_xlsx(count: int = 1_000_000) -> bytes:
+    """One short cell a line, a million lines: about 1.3 MB, the flood of the report."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    for r in range(1, count):
+        sheet.write_number(r, 0, r)
+    book.close()
+    return buffer.getvalue()
+
+
+class HealthProbe:
+    """Asks /healthz every 20 ms while a step runs; the slowest answer, in ms."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.slowest = 0.0
+
+    async def _ask(self) -> None:
+        while True:
+            started = time.perf_counter()
+            answer = await self.client.get("/healthz")
+            assert answer.status_code == 200
+            self.slowest = max(self.slowest, time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+
+    async def during(self, step):
+        self.slowest = 0.0
+        asker = asyncio.create_task(self._ask())
+        await asyncio.sleep(0.05)  # the first answers, before the step
+        try:
+            return await step
+        finally:
+            asker.cancel()
+
+
+async def read(data: bytes):
+    """The file read as the import page reads it (before worker threads: in the loop)."""
+    from coop.members import imports
+
+    if hasattr(imports, "read_upload"):
+        return await imports.read_upload(data)
+    return imports.read_roster(data)
+
+
 def as_csv(rows: list[list[str]]) -> bytes:
     return "\r\n".join(",".join(row) for row in [HEADER, *rows]).encode("gb18030")
 
@@ -77,43 +128,68 @@ def as_csv(rows: list[list[str]]) -> bytes:
 async def run(args) -> None:
     from coop import db, privacy
     from coop.accounts.domain import command_line_viewer
+    from coop.app import create_app
     from coop.members import imports
     from coop.members.tables import Member
     from coop.settings import Settings
+    from coop.validation import ValidationError
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per probe otherwise
     settings = Settings.from_env()
     db.bind(db.engine_for(settings))
     privacy.configure(settings.secrets())
     await db.start(settings)
     viewer = command_line_viewer()
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://bench"
+    )
+    probe = HealthProbe(client)
     print(f"engine: {settings.engine_name}; members before: {await Member.count()}")
-    print(f"{'file':<6} {'step':<8} {'rows':>7} {'seconds':>8} {'rows/s':>8}")
+    print(f"{'file':<6} {'step':<8} {'rows':>7} {'seconds':>8} {'rows/s':>8} {'healthz ms':>10}")
     for kind, build in (("xlsx", as_xlsx), ("csv", as_csv)):
         rows = roster_rows(args.rows, seed=time.time_ns())
         data = build(rows)
         started = time.perf_counter()
-        sheet = imports.read_roster(data)
-        steps = [("read", time.perf_counter() - started)]
+        sheet = await probe.during(read(data))
+        steps = [("read", time.perf_counter() - started, probe.slowest)]
         mapping = imports.guess_mapping(sheet.header)
         started = time.perf_counter()
-        found = await imports.preview(viewer, sheet, mapping, imports.Defaults())
-        steps.append(("preview", time.perf_counter() - started))
+        found = await probe.during(imports.preview(viewer, sheet, mapping, imports.Defaults()))
+        steps.append(("preview", time.perf_counter() - started, probe.slowest))
         assert found.count("new") == args.rows, (found.count("error"), found.rows[0].problems)
         started = time.perf_counter()
-        result = await imports.commit(
-            viewer,
-            sheet,
-            mapping,
-            imports.Defaults(),
-            skip_errors=False,
-            expected_new=args.rows,
-            filename=f"bench.{kind}",
+        result = await probe.during(
+            imports.commit(
+                viewer,
+                sheet,
+                mapping,
+                imports.Defaults(),
+                skip_errors=False,
+                expected_new=args.rows,
+                filename=f"bench.{kind}",
+            )
         )
-        steps.append(("commit", time.perf_counter() - started))
+        steps.append(("commit", time.perf_counter() - started, probe.slowest))
         assert result.created == args.rows
-        for step, seconds in steps:
-            print(f"{kind:<6} {step:<8} {args.rows:>7} {seconds:>8.2f} {args.rows / seconds:>8.0f}")
-        print(f"{kind:<6} {'total':<8} {args.rows:>7} {sum(s for _, s in steps):>8.2f}")
+        for step, seconds, slowest in steps:
+            print(
+                f"{kind:<6} {step:<8} {args.rows:>7} {seconds:>8.2f} {args.rows / seconds:>8.0f}"
+                f" {slowest * 1000:>10.0f}"
+            )
+        print(f"{kind:<6} {'total':<8} {args.rows:>7} {sum(s for _, s, _ in steps):>8.2f}")
+    data = million_rows_xlsx()
+    started = time.perf_counter()
+    try:
+        await probe.during(read(data))
+        said = "read"
+    except ValidationError as error:
+        said = "refused: " + "; ".join(m.text.format(**m.params) for m in error.errors.values())
+    seconds = time.perf_counter() - started
+    print(
+        f"xlsx of 1,000,000 lines ({len(data) / 1e6:.1f} MB): {said} in {seconds:.2f} s; "
+        f"/healthz waited at most {probe.slowest * 1000:.0f} ms"
+    )
+    await client.aclose()
     await db.stop(settings)
 
 

@@ -377,3 +377,60 @@ def test_user_create_scope_number_in_another_scripts_digits_names_nothing(demo_d
     )  # fmt: skip
 
     assert (result.returncode, result.stderr) == (1, "No cooperative '\u0967'.\n")
+
+
+def test_export_members_with_full_numbers_is_written_for_this_account_only(demo_dir, tmp_path):
+    out = tmp_path / "roster.csv"
+    out.write_text("an older file, readable by all")
+    out.chmod(0o644)
+    result = coop(demo_dir, "export", "members", "--full-numbers", "--out", str(out))
+    assert (result.returncode, stat.S_IMODE(out.stat().st_mode)) == (0, 0o600)
+    assert out.read_text(encoding="utf-8-sig").startswith("序号,姓名")
+
+
+def test_export_members_xlsx_with_full_numbers_is_written_for_this_account_only(demo_dir, tmp_path):
+    out = tmp_path / "roster.xlsx"
+    result = coop(
+        demo_dir, "export", "members", "--full-numbers", "--format", "xlsx", "--out", str(out)
+    )
+    assert (result.returncode, stat.S_IMODE(out.stat().st_mode)) == (0, 0o600)
+    assert zipfile.is_zipfile(out)
+
+
+# import
+
+
+def _memory_cap() -> None:
+    """1 GiB of address space: calamine's dense grid for a cell at XFD1048576 is 550 GB."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_import_members_refuses_a_workbook_with_a_cell_at_the_last_row_and_column(
+    demo_dir, tmp_path
+):
+    import xlsxwriter
+
+    hostile = tmp_path / "花名册.xlsx"
+    book = xlsxwriter.Workbook(str(hostile))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "身份证号", "手机号"])
+    sheet.write_string(1_048_575, 16_383, "x")  # XFD1048576
+    book.close()
+    assert hostile.stat().st_size < 10_000
+    env = dict(os.environ, COOP_DATA_DIR=str(demo_dir), PYTHONIOENCODING="utf-8")
+    env.pop("COOP_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "coop.cli", "import", "members", str(hostile)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_memory_cap,
+    )
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "file: At most 20000 rows at a time: split the file.",
+    )
