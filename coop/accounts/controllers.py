@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery
 
 from coop.access import Scope, Viewer
 from coop.accounts import domain, forms
+from coop.accounts.guards import public_rate_limit
 from coop.accounts.store import rotate_session
 from coop.guards import admin_only, load_viewer, provide_viewer
 from coop.i18n import LOCALES, translate
@@ -26,6 +27,8 @@ from coop.web import (
 )
 
 LOCALE_COOKIE = "coop_locale"
+# A browser that signed in as a user is spared that username's lock (domain.authenticate).
+KNOWN_CLIENT_COOKIE = "coop_known_client"
 # The longest input each form takes, for the fields' maxlength (the domain's limits).
 LIMITS = {
     "username_max": domain.USERNAME_MAX,
@@ -48,18 +51,39 @@ class SessionController(Controller):
             return redirect(request, safe_next(next))
         return page("accounts/login.html", form=FormState({"next": next}), **await _login_page())
 
-    @post("/login")
+    @post("/login", guards=[public_rate_limit])
     async def login(self, request: Request) -> object:
         data = await request.form()
         try:
-            viewer = await domain.authenticate(data.get("username", ""), data.get("password", ""))
-        except domain.SignInRefused as refused:
-            return page(
+            username, password = forms.sign_in(data)
+            signed_in = await domain.authenticate(
+                username,
+                password,
+                request.client.host if request.client else "",
+                request.cookies.get(KNOWN_CLIENT_COOKIE, ""),
+            )
+        except (ValidationError, domain.SignInRefused) as refused:
+            errors = (
+                refused.errors
+                if isinstance(refused, ValidationError)
+                else {"password": refused.message}
+            )
+            busy = isinstance(refused, domain.SignInBusy)
+            # What was typed comes back, but never more of it than a field takes.
+            typed = {
+                "username": [data.get("username", "")[: domain.USERNAME_MAX]],
+                "next": [data.get("next", "")[:2000]],
+            }
+            response = page(
                 "accounts/login.html",
-                status_code=422,
-                form=FormState.from_multidict(data, {"password": refused.message}),
+                status_code=503 if busy else 422,
+                form=FormState.from_multidict(typed, errors),
                 **await _login_page(),
             )
+            if busy:
+                response.headers["Retry-After"] = "5"
+            return response
+        viewer = signed_in.viewer
         stashed = request.session.get("stashed_form")
         rotate_session(request)
         request.set_session({"user_id": viewer.id})
@@ -68,6 +92,14 @@ class SessionController(Controller):
         response = redirect(request, safe_next(data.get("next")))
         if viewer.locale:
             response.set_cookie(LOCALE_COOKIE, viewer.locale, max_age=365 * 86400, samesite="lax")
+        response.set_cookie(
+            KNOWN_CLIENT_COOKIE,
+            signed_in.known_client,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+        )
         return response
 
     @post("/logout")

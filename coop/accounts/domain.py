@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
 import functools
 import hashlib
+import hmac
 import json
 import re
 import secrets
+import weakref
 from dataclasses import dataclass, field
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from coop import db, generation
-from coop.access import ADMINS, Role, Scope, Viewer, now, require
+from coop import db, generation, privacy
+from coop.access import ADMINS, Role, Scope, Viewer, require
+from coop.accounts import ratelimit
 from coop.accounts.tables import ApiToken, StoredValue, User, UserScope
 from coop.audit import domain as audit
 from coop.orgs.tables import Cooperative, Union, Village
@@ -114,75 +119,133 @@ async def viewer_for(user_id: int, seen: bytes | None = None) -> Viewer | None:
 
 
 # --- signing in -----------------------------------------------------------------
+#
+# Guessing is throttled twice, on counts kept in rate_count under keyed hashes (a username
+# is never stored as typed): per username and client (MAX_FAILURES attempts per LOCK_MINUTES),
+# and per username from any client not known to it (USERNAME_MAX_FAILURES, more slowly).
+# A browser that once signed in as the user carries a signed mark (a cookie) that spares it
+# the per-username lock, so nobody can lock the real user out of a browser they use.
+# Attempts are counted before the password is checked, in one statement each, so parallel
+# attempts can check no more passwords than the limit.
+
+USERNAME_MAX_FAILURES = 20
+HASHING_SLOTS = 2  # argon2 runs in this many threads at once (~50 ms of CPU each)
+HASHING_QUEUE = 20  # sign-ins waiting for a slot beyond which the next one is turned away
+_MARK_MAX = 200
+
+_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _throttle_key(username: str) -> str:
-    return f"throttle:{username}"
+class SignInBusy(SignInRefused):
+    """Too many sign-ins are waiting for a password check: try again in a moment."""
+
+    def __init__(self):
+        super().__init__(Msg("Many people are signing in right now. Try again in a moment."))
 
 
-async def _failures(username: str) -> tuple[int, dt.datetime | None]:
-    row = await StoredValue.select().where(StoredValue.key == _throttle_key(username)).first().run()
-    if row is None or (row["expires_at"] and row["expires_at"] <= now()):
-        return 0, None
-    return int(bytes(row["value"]).decode()), row["expires_at"]
+def _hashing_slots() -> anyio.CapacityLimiter:
+    """The slots of the running event loop (a limiter belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = anyio.CapacityLimiter(HASHING_SLOTS)
+    return _limiters[loop]
 
 
-async def _record_failure(username: str, count: int) -> None:
-    key = _throttle_key(username)
-    expires_at = now() + dt.timedelta(minutes=LOCK_MINUTES)
-    async with db.transaction():
-        await StoredValue.delete().where(StoredValue.key == key).run()
-        await StoredValue.insert(
-            StoredValue(key=key, value=str(count).encode(), expires_at=expires_at)
-        ).run()
+def hashing_waiting() -> int:
+    """How many password checks are waiting for a slot."""
+    return _hashing_slots().statistics().tasks_waiting
 
 
-async def authenticate(username: str, password: str) -> Viewer:
+async def password_work(work, *args):
+    """Run `work` (a password hash or check) in a worker thread, HASHING_SLOTS at a time, so
+    the event loop keeps answering; SignInBusy when HASHING_QUEUE are already waiting."""
+    slots = _hashing_slots()
+    if slots.statistics().tasks_waiting >= HASHING_QUEUE:
+        raise SignInBusy
+    return await anyio.to_thread.run_sync(work, *args, limiter=slots)
+
+
+async def hash_password(password: str) -> str:
+    return await password_work(hasher.hash, password)
+
+
+def known_client_mark(username: str) -> str:
+    """What a browser keeps after signing in as `username`: a random nonce and its signature."""
+    nonce = secrets.token_hex(16)
+    return f"{nonce}.{privacy.keyed_hash('known_client', f'{nonce}:{username}')}"
+
+
+def _known_nonce(mark: str, username: str) -> str | None:
+    """The nonce of a valid mark for this username, else None."""
+    nonce, _, signature = mark[:_MARK_MAX].partition(".")
+    expected = privacy.keyed_hash("known_client", f"{nonce}:{username}")
+    return nonce if nonce and hmac.compare_digest(signature, expected) else None
+
+
+def _locked(seconds: int) -> SignInRefused:
+    minutes = max(1, round(seconds / 60))
+    return SignInRefused(
+        Msg("Too many failed sign-ins. Try again in {minutes} minutes.", minutes=minutes)
+    )
+
+
+@dataclass
+class SignedIn:
+    viewer: Viewer
+    known_client: str  # the mark for the browser (known_client_mark)
+
+
+async def authenticate(
+    username: str, password: str, client: str = "", known_client: str = ""
+) -> SignedIn:
     """The user with these credentials, or SignInRefused with a message to show.
 
-    After MAX_FAILURES failures in a row a username is locked for LOCK_MINUTES,
-    whether or not it exists, so the lock tells an attacker nothing.
+    `client`: the client's address; `known_client`: the mark the browser carries, if any.
+    The input's lengths were checked by the form (forms.sign_in). Locks apply whether or not
+    the username exists, so a lock tells an attacker nothing.
     """
     username = username.strip().lower()
-    failures, locked_until = await _failures(username)
-    if failures >= MAX_FAILURES and locked_until:
-        minutes = max(1, round((locked_until - now()).total_seconds() / 60))
-        raise SignInRefused(
-            Msg("Too many failed sign-ins. Try again in {minutes} minutes.", minutes=minutes)
-        )
+    if hashing_waiting() >= HASHING_QUEUE:
+        raise SignInBusy
+    nonce = _known_nonce(known_client, username)
+    pair = privacy.keyed_hash("sign_in", f"{username}\n{nonce or 'address:' + client}")
+    attempts, seconds = await ratelimit.count_attempt(f"sign-in:{pair}", LOCK_MINUTES * 60)
+    if attempts > MAX_FAILURES:
+        raise _locked(seconds)
+    if nonce is None:
+        user_key = f"sign-in-user:{privacy.keyed_hash('sign_in_user', username)}"
+        tries, user_seconds = await ratelimit.count_attempt(user_key, LOCK_MINUTES * 60)
+        if tries > USERNAME_MAX_FAILURES:
+            raise _locked(user_seconds)
     user = await User.select().where(User.username == username).first().run()
     try:
-        hasher.verify(user["password_hash"] if user else dummy_hash(), password)
+        await password_work(
+            hasher.verify, user["password_hash"] if user else dummy_hash(), password
+        )
         ok = user is not None and user["is_active"]
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        await _record_failure(username, failures + 1)
         await audit.record(
             audit.Actor(user["id"] if user else None, username),
             "sign_in_failed",
             "user",
             user["id"] if user else "",
         )
-        if failures + 1 >= MAX_FAILURES:
-            raise SignInRefused(
-                Msg(
-                    "Too many failed sign-ins. Try again in {minutes} minutes.",
-                    minutes=LOCK_MINUTES,
-                )
-            )
+        if attempts >= MAX_FAILURES:
+            raise _locked(seconds)
         raise SignInRefused(Msg("Wrong username or password."))
-    await StoredValue.delete().where(StoredValue.key == _throttle_key(username)).run()
+    await ratelimit.forget(f"sign-in:{pair}")
     if hasher.check_needs_rehash(user["password_hash"]):
         await (
-            User.update({User.password_hash: hasher.hash(password)})
+            User.update({User.password_hash: await hash_password(password)})
             .where(User.id == user["id"])
             .run()
         )
     await audit.record(audit.Actor(user["id"], username), "sign_in", "user", user["id"])
     viewer = await viewer_for(user["id"])
     assert viewer is not None
-    return viewer
+    return SignedIn(viewer, known_client if nonce else known_client_mark(username))
 
 
 async def set_locale(user_id: int, locale: str) -> None:
@@ -294,7 +357,7 @@ async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None)
                 username=data.username,
                 display_name=data.display_name,
                 role=data.role.value,
-                password_hash=hasher.hash(data.password or ""),
+                password_hash=await hash_password(data.password or ""),
             )
             await User.insert(user).run()
             user_id = user.id
@@ -348,7 +411,9 @@ async def reset_password(viewer: Viewer, user_id: int, password: str) -> None:
     await get_user(viewer, user_id)
     async with db.transaction():
         await (
-            User.update({User.password_hash: hasher.hash(password)}).where(User.id == user_id).run()
+            User.update({User.password_hash: await hash_password(password)})
+            .where(User.id == user_id)
+            .run()
         )
         await audit.record(viewer.actor, "reset_password", "user", user_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.datastructures import FormMultiDict
 
-from coop.accounts.domain import DISPLAY_NAME_MAX, USERNAME_MAX, Role, UserInput
+from coop.accounts.domain import DISPLAY_NAME_MAX, PASSWORD_MAX, USERNAME_MAX, Role, UserInput
 from coop.forms import id_list, whole_number
 from coop.validation import Msg, ValidationError, clean_text
 
@@ -33,3 +33,17 @@ def user(data: FormMultiDict, *, creating: bool) -> UserInput:
     if errors:
         raise ValidationError(errors)
     return result
+
+
+def sign_in(data: FormMultiDict) -> tuple[str, str]:
+    """The username and password typed into the sign-in form, each within the lengths an
+    account can have (nothing longer is ever looked up, counted or hashed)."""
+    username, password = data.get("username", ""), data.get("password", "")
+    errors: dict[str, Msg] = {}
+    if len(username) > USERNAME_MAX:
+        errors["username"] = Msg("At most {max} characters.", max=USERNAME_MAX)
+    if len(password) > PASSWORD_MAX:
+        errors["password"] = Msg("At most {max} characters.", max=PASSWORD_MAX)
+    if errors:
+        raise ValidationError(errors)
+    return username, password

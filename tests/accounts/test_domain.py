@@ -10,7 +10,7 @@ from tests.factories import PASSWORD, make_role_users, make_tree, make_user
 async def test_authenticate_returns_viewer_with_scope():
     tree = await make_tree()
     await make_role_users(tree)
-    viewer = await accounts.authenticate("Village ", PASSWORD)
+    viewer = (await accounts.authenticate("Village ", PASSWORD)).viewer
     assert (viewer.username, viewer.role) == ("village", Role.village_organizer)
     assert viewer.scope.cooperative_ids == frozenset({tree.cooperative})
     assert viewer.scope.can_manage is False
@@ -81,7 +81,7 @@ async def test_reset_password_lets_the_user_sign_in_with_the_new_one():
     users = await make_role_users(tree)
     admin = await accounts.viewer_for(users["admin"])
     await accounts.reset_password(admin, users["judge"], "a brand new secret")
-    assert (await accounts.authenticate("judge", "a brand new secret")).id == users["judge"]
+    assert (await accounts.authenticate("judge", "a brand new secret")).viewer.id == users["judge"]
 
 
 async def test_reset_password_rejects_short_password():
