@@ -279,8 +279,18 @@
   // --- the outbox ----------------------------------------------------------------------
   var flushing = false;
 
+  // The organizer whose page loaded last: a page left open from before someone else signed in
+  // (another tab, the back button) must not send with their session cookie.
+  function current(tag) {
+    try {
+      if (tag !== undefined) localStorage.setItem("coop-owner", tag);
+      return localStorage.getItem("coop-owner");
+    } catch (e) { return owner; }
+  }
+  current(owner);
+
   function flush() {
-    if (flushing || !navigator.onLine) return Promise.resolve();
+    if (flushing || !navigator.onLine || current() !== owner) return Promise.resolve();
     flushing = true;
     return getAll("outbox").then(function (items) {
       var waiting = items.filter(function (item) { return item.state === "waiting"; });
@@ -396,6 +406,7 @@
     event.preventDefault();
     var leave = function () {
       signOut.dataset.leaving = "1";
+      current("");
       return getAll("drafts").then(function (drafts) {
         return Promise.all(drafts.map(function (d) { return remove("drafts", d.key); }));
       }).catch(function () {}).then(function () { HTMLFormElement.prototype.submit.call(signOut); });

@@ -122,3 +122,26 @@ def test_phone_storage_holds_no_full_id_number_typed_or_queued(page: Page):
     # the dumps did read the stores: the name typed and the name queued are there
     assert (person["name"] in typed, person["name"] in queued) == (True, True)
     assert (number in typed, number in queued) == (False, False)
+
+
+def test_page_left_open_from_before_another_sign_in_does_not_send_its_outbox(page: Page):
+    person = _person()
+    sign_in(page, "demo-village", "demo-pass")
+    _fill(page, person)
+    page.context.set_offline(True)
+    _submit(page)
+    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    page.context.route(re.compile(r"/members/enroll$"), lambda route: route.abort("timedout"))
+    page.context.set_offline(False)
+    # Another tab on the same phone: the organizer signs out, the admin signs in.
+    other = page.context.new_page()
+    other.goto("/")
+    _sign_out(other)
+    other.locator(".signout-warning").get_by_role("button", name="仍然退出").click()
+    expect(other).to_have_url(re.compile(r"/login$"))
+    sign_in(other, "demo-admin", "demo-pass")
+    expect(other.get_by_role("heading", level=1)).to_be_visible()
+    page.context.unroute(re.compile(r"/members/enroll$"))
+    page.get_by_role("button", name="立即发送").click()  # the old tab, now with the admin's cookie
+    page.wait_for_timeout(1000)
+    assert _count(other, person["name"]) == 0
