@@ -27,7 +27,12 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from coop import api, db, generation, housekeeping, i18n, privacy
-from coop.accounts.controllers import LOCALE_COOKIE, SessionController, UserController
+from coop.accounts.controllers import (
+    LOCALE_COOKIE,
+    SessionController,
+    UserController,
+    field_keys,
+)
 from coop.accounts.domain import dummy_hash
 from coop.accounts.guards import viewer_from_session
 from coop.accounts.store import DatabaseStore, SessionConfig
@@ -283,6 +288,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     env = i18n.jinja_environment()
     env.globals.update(
         viewer_of=lambda request: request.scope.get("state", {}).get("viewer"),
+        field_keys=field_keys,
         flashes=take_flashes,
         level_names=LEVEL_NAMES,
         asset_url=asset_url,

@@ -8,14 +8,40 @@
 // network returns, or from the "send now" button. Every form carries the one-time
 // key the server minted, so a resent submission takes effect once. Without
 // JavaScript, or without IndexedDB, the forms post as plain forms.
+//
+// A phone may be shared: drafts and outbox items carry their organizer's owner tag
+// (from the page), and another organizer's page neither shows nor sends them. Drafts
+// keep no ID numbers; outbox bodies must, so they are sealed with the organizer's key
+// (AES-GCM, imported non-extractable), which only their own signed-in pages hold.
+// Signing out deletes the drafts, after a warning when something is still unsent.
 (function () {
   "use strict";
   var DAY = 86400000;
   var DRAFT_DAYS = 7;
   var bar = document.getElementById("outbox");
-  if (!bar || !window.indexedDB || !window.fetch) return;
+  var owner = document.body.dataset.owner;
+  if (!bar || !owner || !window.indexedDB || !window.fetch) return;
   var text = bar.dataset;
   var dbPromise = null;
+  // Without WebCrypto (a page not served over HTTPS) nothing is queued: forms post plainly.
+  var keyPromise = window.crypto && crypto.subtle
+    ? crypto.subtle.importKey("raw", new Uint8Array(document.body.dataset.fieldKey.match(/../g).map(function (h) {
+      return parseInt(h, 16);
+    })), "AES-GCM", false, ["encrypt", "decrypt"]).catch(function () { return null; })
+    : Promise.resolve(null);
+  var PRIVATE = /resident_id|password/; // fields no draft keeps
+
+  function seal(plain) {
+    var iv = crypto.getRandomValues(new Uint8Array(12));
+    return keyPromise.then(function (key) {
+      return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, key, new TextEncoder().encode(plain));
+    }).then(function (data) { return { iv: iv, data: data }; });
+  }
+  function unseal(sealed) {
+    return keyPromise.then(function (key) {
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
+    }).then(function (plain) { return new TextDecoder().decode(plain); });
+  }
 
   function say(template, n) {
     return template.replace("{n}", n);
@@ -46,7 +72,13 @@
       });
     });
   }
-  function getAll(name) { return store(name, "readonly", function (s) { return s.getAll(); }); }
+  // Only this organizer's records: another's stay on the phone for their next sign-in.
+  function everyone(name) { return store(name, "readonly", function (s) { return s.getAll(); }); }
+  function getAll(name) {
+    return everyone(name).then(function (rows) {
+      return rows.filter(function (row) { return row.owner === owner; });
+    });
+  }
   function put(name, value) { return store(name, "readwrite", function (s) { return s.put(value); }); }
   function remove(name, key) { return store(name, "readwrite", function (s) { return s.delete(key); }); }
 
@@ -60,7 +92,7 @@
 
   // --- drafts --------------------------------------------------------------------------
   function draftKey(form) {
-    return location.pathname + "|" + (form.getAttribute("action") || "");
+    return owner + "|" + location.pathname + "|" + (form.getAttribute("action") || "");
   }
 
   // What was typed: not the hidden fields, which the server sets (token, form key, versions)
@@ -68,7 +100,7 @@
   function fields(form) {
     var values = [];
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.type === "hidden" || el.type === "file" || el.disabled) return;
+      if (!el.name || el.type === "hidden" || el.type === "file" || el.disabled || PRIVATE.test(el.name)) return;
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
       if (el.tagName === "SELECT") {
         Array.prototype.forEach.call(el.selectedOptions, function (o) { values.push([el.name, o.value]); });
@@ -113,7 +145,7 @@
     var save = function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        put("drafts", { key: key, saved: Date.now(), values: fields(form) }).catch(broken);
+        put("drafts", { key: key, owner: owner, saved: Date.now(), values: fields(form) }).catch(broken);
       }, 300);
     };
     form.addEventListener("input", save);
@@ -122,7 +154,7 @@
     // A form the server sent back with errors already shows what was typed.
     var returned = form.querySelector("[aria-invalid=true], .error, .alert");
     return store("drafts", "readonly", function (s) { return s.get(key); }).then(function (draft) {
-      if (!draft) return;
+      if (!draft || draft.owner !== owner) return;
       if (Date.now() - draft.saved > DRAFT_DAYS * DAY) return remove("drafts", key);
       if (returned) return;
       restore(form, draft.values);
@@ -172,17 +204,24 @@
 
   function enqueue(item) {
     return getAll("outbox").then(function (items) {
-      var again = items.some(function (old) {
-        return old.state === "waiting" && old.url === item.url && old.body === item.body;
+      return Promise.all(items.map(function (old) {
+        return old.state === "waiting" && old.url === item.url ? unseal(old.sealed) : "";
+      }));
+    }).then(function (bodies) {
+      if (bodies.indexOf(item.body) >= 0) return showOutbox(); // tapped twice while offline: one submission
+      return seal(item.body).then(function (sealed) {
+        item.sealed = sealed;
+        delete item.body;
+        item.owner = owner;
+        item.state = "waiting";
+        item.queued = Date.now();
+        return put("outbox", item).then(showOutbox);
       });
-      if (again) return showOutbox(); // tapped twice while offline: one submission
-      item.state = "waiting";
-      item.queued = Date.now();
-      return put("outbox", item).then(showOutbox);
     });
   }
 
-  function interceptSubmit(form) {
+  function interceptSubmit(form, key) {
+    if (!key) return;
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented || form.dataset.sending) return;
       event.preventDefault();
@@ -226,7 +265,7 @@
   document.addEventListener("htmx:error", function (event) {
     var ctx = event.detail && event.detail.ctx;
     var source = ctx && ctx.sourceElement && ctx.sourceElement.closest("[data-outbox]");
-    if (!source || ctx.request.method !== "POST") return;
+    if (!source || ctx.request.method !== "POST" || !window.crypto || !crypto.subtle) return;
     enqueue({
       url: new URL(ctx.request.action, location.href).href,
       body: ctx.request.body ? new URLSearchParams(ctx.request.body).toString() : "",
@@ -240,14 +279,26 @@
   // --- the outbox ----------------------------------------------------------------------
   var flushing = false;
 
+  // The organizer whose page loaded last: a page left open from before someone else signed in
+  // (another tab, the back button) must not send with their session cookie.
+  function current(tag) {
+    try {
+      if (tag !== undefined) localStorage.setItem("coop-owner", tag);
+      return localStorage.getItem("coop-owner");
+    } catch (e) { return owner; }
+  }
+  current(owner);
+
   function flush() {
-    if (flushing || !navigator.onLine) return Promise.resolve();
+    if (flushing || !navigator.onLine || current() !== owner) return Promise.resolve();
     flushing = true;
     return getAll("outbox").then(function (items) {
       var waiting = items.filter(function (item) { return item.state === "waiting"; });
       return waiting.reduce(function (previous, item) {
         return previous.then(function () {
-          return send(item).then(function (answer) {
+          return unseal(item.sealed).then(function (body) {
+            return send({ url: item.url, body: body, csrf: item.csrf });
+          }).then(function (answer) {
             if (answer.outcome === "signin") {
               item.reason = text.signin;
               return put("outbox", item);
@@ -255,7 +306,7 @@
             item.state = answer.outcome === "done" ? "sent" : "refused";
             item.reason = answer.reason || "";
             item.location = answer.location || "";
-            item.body = item.state === "sent" ? "" : item.body; // nothing personal kept once sent
+            if (item.state === "sent") delete item.sealed; // nothing personal kept once sent
             var done = item.state === "sent" && item.draft ? remove("drafts", item.draft) : Promise.resolve();
             return done.then(function () { return put("outbox", item); });
           }, function () { /* still offline: stays waiting */ });
@@ -308,10 +359,12 @@
         }
         if (item.state === "refused") {
           row.append(button(text.fix, function () {
-            var values = [];
-            new URLSearchParams(item.body).forEach(function (v, k) { values.push([k, v]); });
-            var draft = { key: item.draft, saved: Date.now(), values: values };
-            (item.draft ? put("drafts", draft) : Promise.resolve())
+            unseal(item.sealed).then(function (body) {
+              var values = [];
+              new URLSearchParams(body).forEach(function (v, k) { if (!PRIVATE.test(k)) values.push([k, v]); });
+              var draft = { key: item.draft, owner: owner, saved: Date.now(), values: values };
+              return item.draft ? put("drafts", draft) : null;
+            })
               .then(function () { return remove("outbox", item.id); })
               .then(function () { location.assign(item.formPath); });
           }));
@@ -345,18 +398,47 @@
     form.append(note);
   });
 
+  // --- signing out ---------------------------------------------------------------------
+  // Drafts go; queued items stay, sealed, for their organizer's next sign-in: say so first.
+  var signOut = document.querySelector("form[action='/logout']");
+  if (signOut) signOut.addEventListener("submit", function (event) {
+    if (signOut.dataset.leaving) return;
+    event.preventDefault();
+    var leave = function () {
+      signOut.dataset.leaving = "1";
+      current("");
+      return getAll("drafts").then(function (drafts) {
+        return Promise.all(drafts.map(function (d) { return remove("drafts", d.key); }));
+      }).catch(function () {}).then(function () { HTMLFormElement.prototype.submit.call(signOut); });
+    };
+    getAll("outbox").then(function (items) {
+      var waiting = items.filter(function (item) { return item.state === "waiting"; }).length;
+      if (!waiting) return leave();
+      var old = document.querySelector(".signout-warning");
+      if (old) old.remove();
+      var note = document.createElement("div");
+      note.className = "alert signout-warning";
+      note.setAttribute("role", "alert");
+      note.textContent = say(text.unsent, waiting) + " ";
+      note.append(button(text.back, function () { note.remove(); }), " ", button(text.leave, leave));
+      document.querySelector("main").prepend(note);
+      note.scrollIntoView();
+    }, leave);
+  });
+
   // --- start ---------------------------------------------------------------------------
-  openDb().then(function () {
+  Promise.all([openDb(), keyPromise]).then(function (ready) {
     var forms = document.querySelectorAll("form[data-field]");
     return Promise.all(Array.prototype.map.call(forms, function (form) {
-      interceptSubmit(form);
+      interceptSubmit(form, ready[1]);
       return keepDrafts(form);
     }));
   }).then(function () {
-    // What was typed stays on the phone 7 days at most, queued or not: it may hold ID numbers.
-    return Promise.all([getAll("drafts"), getAll("outbox")]).then(function (found) {
+    // What was typed stays on the phone 7 days at most, queued or not, whoever typed it.
+    // Drafts from before owners were kept may hold ID numbers and belong to nobody: gone.
+    return Promise.all([everyone("drafts"), everyone("outbox")]).then(function (found) {
       found[0].forEach(function (d) {
-        if (Date.now() - d.saved > DRAFT_DAYS * DAY) remove("drafts", d.key);
+        if (!d.owner || Date.now() - d.saved > DRAFT_DAYS * DAY) remove("drafts", d.key);
       });
       found[1].forEach(function (item) {
         if (Date.now() - item.queued > DRAFT_DAYS * DAY) remove("outbox", item.id);

@@ -6,6 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
+from coop import privacy
 from coop.access import Scope, Viewer
 from coop.accounts import domain, forms
 from coop.accounts.guards import public_rate_limit
@@ -40,6 +41,22 @@ LIMITS = {
 async def _login_page() -> dict:
     """The sign-in page's context, for its GET and for a refused sign-in."""
     return {"demo_logins": await domain.demo_logins(), "role_names": domain.ROLE_NAMES, **LIMITS}
+
+
+def field_keys(request: Request) -> dict[str, str]:
+    """What field.js needs to keep one organizer's drafts and outbox from the next on a
+    shared phone: an owner tag for its records and a key to seal outbox bodies (which hold
+    ID numbers). Both come from the user's id and the instance's hash key, so neither is
+    guessable nor the username. The key is per user rather than per session so that an
+    enrollment queued offline is still sent after its organizer signs in again; it reaches
+    only that user's own pages (never cached), so a signed-out phone holds ciphertext only."""
+    viewer = request.scope.get("state", {}).get("viewer")
+    if viewer is None:
+        return {}
+    return {
+        "owner": privacy.keyed_hash("field-owner", str(viewer.id))[:32],
+        "key": privacy.keyed_hash("field-key", str(viewer.id)),
+    }
 
 
 class SessionController(Controller):
