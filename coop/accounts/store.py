@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import InvalidTag
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import (
@@ -67,6 +68,19 @@ class DatabaseStore(NamespacedStore):
             self._seen.clear()
         self._seen[full_key] = (data, expires_at)
 
+    @staticmethod
+    def _seal(data: bytes) -> bytes:
+        """Values are stored encrypted: a session may hold a stashed form with ID numbers."""
+        return privacy.encrypt(data.decode()).encode()
+
+    @staticmethod
+    def _open(sealed: bytes) -> bytes | None:
+        """The value, or None for one that does not decrypt (stored before encryption)."""
+        try:
+            return privacy.decrypt(sealed.decode()).encode()
+        except (InvalidTag, ValueError):
+            return None
+
     def with_namespace(self, namespace: str) -> DatabaseStore:
         return DatabaseStore(f"{self.namespace}:{namespace}")
 
@@ -83,7 +97,7 @@ class DatabaseStore(NamespacedStore):
         async with db.transaction():
             updated = (
                 await StoredValue.update(
-                    {StoredValue.value: data, StoredValue.expires_at: expires_at}
+                    {StoredValue.value: self._seal(data), StoredValue.expires_at: expires_at}
                 )
                 .where(StoredValue.key == full_key)
                 .returning(StoredValue.id)
@@ -91,7 +105,7 @@ class DatabaseStore(NamespacedStore):
             )
             if not updated:
                 await StoredValue.insert(
-                    StoredValue(key=full_key, value=data, expires_at=expires_at)
+                    StoredValue(key=full_key, value=self._seal(data), expires_at=expires_at)
                 ).run()
         self._remember(full_key, data, expires_at)
 
@@ -110,15 +124,19 @@ class DatabaseStore(NamespacedStore):
         if row["expires_at"] is not None and row["expires_at"] <= _now():
             await self.delete(key)
             return None, None
+        value = self._open(bytes(row["value"]))
+        if value is None:
+            await self.delete(key)
+            return None, None
         if renew_for is not None and row["expires_at"] is not None:
             await (
                 StoredValue.update({StoredValue.expires_at: _expiry(renew_for)})
                 .where(StoredValue.id == row["id"])
                 .run()
             )
-        self._remember(self._key(key), bytes(row["value"]), row["expires_at"])
+        self._remember(self._key(key), value, row["expires_at"])
         seen = row["generation"]
-        return bytes(row["value"]), bytes(seen) if seen is not None else None
+        return value, bytes(seen) if seen is not None else None
 
     async def delete(self, key: str) -> None:
         self._seen.pop(self._key(key), None)

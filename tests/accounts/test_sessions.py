@@ -45,3 +45,32 @@ async def test_signing_out_deletes_the_session_and_the_cookie(client):
     token = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
     await client.post("/logout", data={"_csrf_token": token})
     assert (await session_rows(), (await client.get("/")).url.path) == ([], "/login")
+
+
+async def test_a_form_stashed_after_the_session_ended_is_stored_encrypted(client):
+    from tests.factories import PASSWORD, csrf_token, mobile, resident_id
+
+    tree = await make_tree()
+    await make_role_users(tree)
+    await sign_in(client, "admin")
+    form = await client.get("/members/enroll")
+    number, phone = resident_id(), mobile()
+    client.cookies.delete("coop_session")  # the session ran out while typing
+    await client.post(
+        "/members/enroll",
+        data={"name": "李四", "resident_id": number, "phone": phone,
+              "_csrf_token": csrf_token(form)},
+        follow_redirects=False,
+    )  # fmt: skip
+    rows = (
+        await StoredValue.select(StoredValue.value).where(StoredValue.key.like("session:%")).run()
+    )
+    raw = b" ".join(bytes(row["value"]) for row in rows)
+    login = await client.get("/login?next=/members/enroll")
+    back = await client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD, "next": "/members/enroll",
+              "_csrf_token": csrf_token(login)},
+    )  # fmt: skip
+    assert (rows != [], number.encode() in raw, phone.encode() in raw) == (True, False, False)
+    assert f'value="{phone}"' in back.text  # and the form still comes back filled in
