@@ -432,5 +432,6 @@ def test_import_members_refuses_a_workbook_with_a_cell_at_the_last_row_and_colum
     )
     assert (result.returncode, result.stderr.strip()) == (
         1,
-        "file: At most 20000 rows at a time: split the file.",
+        "file: The sheet has cells beyond column 100. Delete the columns you do not need, "
+        "or copy the roster into a new sheet.",
     )
