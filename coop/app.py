@@ -98,13 +98,14 @@ _NUMBER_IN_PATH = re.compile(r"/(-?[0-9]+)(?=/|$)")
 
 def _names_no_row(number: str) -> bool:
     # the length first: int() refuses more than 4,300 digits
-    return len(number) > 10 or not 0 <= int(number) <= ID_MAX
+    # (a negative one can name a row not yet saved: the standard checklist's default items)
+    return len(number) > 11 or not -ID_MAX <= int(number) <= ID_MAX
 
 
 def _odd_number(segment: str) -> bool:
     """A path segment Litestar's `{…:int}` parser (`int()`) reads as a number though it is not
     ASCII digits: "१", "߁", " 1", "+1", "1_0" would all name row 1 or 10."""
-    if is_digits(segment):
+    if is_digits(segment.removeprefix("-")):
         return False
     try:
         int(segment)
