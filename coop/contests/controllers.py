@@ -144,8 +144,8 @@ class ContestController(Controller):
             criteria=scheme,
             weights=domain.weights_total(scheme),
             judges=await domain.judges(contest_id),
-            entries=await domain.entries(contest_id),
-            counts=await domain.entry_counts(contest_id),
+            entries=await domain.visible_entries(viewer, contest),
+            counts=await domain.entry_counts(viewer, contest),
             **NAMES,
         )
 

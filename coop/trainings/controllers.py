@@ -453,9 +453,13 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
         found = await action(viewer, registration_id)
     except ValidationError as error:
         flash_refusal(request, error)
-        found = await queries.get_registration(viewer, registration_id)
+        found = await queries.get_registration(viewer, registration_id, door=True)
         return redirect(request, f"/trainings/sessions/{found['session']}/check-in")
     session_id = found["session"]
+    back = f"/trainings/sessions/{session_id}/check-in"
+    if "code" not in found:  # someone else's person, checked in by code: their name only
+        flash(request, Msg("Check-in of {name} undone.", name=found["name"]))
+        return redirect(request, back)
     if is_htmx(request):
         return page(
             "trainings/_registration.html",
@@ -465,7 +469,6 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
             oob=True,
             **NAMES,
         )
-    back = f"/trainings/sessions/{session_id}/check-in"
     return redirect(request, safe_next(data.get("next"), back))
 
 

@@ -423,6 +423,8 @@ async def test_check_in_by_code_and_undo(world):
     session = await _open_session(who, tree)
     done = await _register(session, tree)
     row = await trainings.check_in_by_code(who["village"], session["id"], done.code.lower())
+    assert row == {"id": done.registration_id, "session": session["id"], "name": "李四"}
+    row = await trainings.get_registration(who["village"], done.registration_id)
     assert row["checked_in_at"] is not None
     row = await trainings.undo_check_in(who["village"], done.registration_id)
     assert row["checked_in_at"] is None
