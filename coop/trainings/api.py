@@ -8,9 +8,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from coop.access import Viewer
+from coop.accounts import idempotency
 from coop.accounts.guards import api_token, public_rate_limit
 from coop.accounts.idempotency import KeyReused
 from coop.api import problem
@@ -209,6 +211,8 @@ class TrainingApiController(Controller):
     ) -> Response[RegisteredOut]:
         """The public page's rules: window, capacity then waiting list, one registration
         per mobile number. With an Idempotency-Key a retry returns the first answer."""
+        if not idempotency.usable_key(idempotency_key):
+            raise HTTPException(status_code=400)
         session = await queries.public_session(session_id=session_id)
         registrant = forms.registration_input(
             {},

@@ -452,3 +452,45 @@ async def test_a_double_tapped_session_form_creates_one_session(client, world):
     second = await client.post(url, data=data, follow_redirects=False)
     assert first.headers["location"] == second.headers["location"]
     assert len(await trainings.sessions(who["federation"], programme)) == 1
+
+
+async def test_api_refuses_a_nul_byte_in_the_session_place_as_the_form_does(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    answer = await client.post(
+        "/api/v1/trainings/sessions/",
+        json={
+            "programme_id": programme,
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00:00+08:00",
+            "ends_at": "2030-05-01T16:00:00+08:00",
+            "place": "村委\x00会",
+            "capacity": 40,
+        },
+        headers=await _auth("federation"),
+    )
+    assert (answer.status_code, list(answer.json()["errors"])) == (422, ["place"])
+    assert await trainings.sessions(who["federation"], programme) == []
+
+
+async def test_api_registration_refuses_a_nul_or_overlong_idempotency_key(client, world):
+    tree, _ = world
+    session = await _session(world)
+    url = f"/api/v1/trainings/sessions/{session['id']}/registrations"
+    body = {"name": "赵六", "phone": mobile(), "village_id": tree.village}
+    answers = [
+        await client.post(url, json=body, headers={"Idempotency-Key": key})
+        for key in ("abc\x00def", "k" * 201)
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert await Registration.count().where(Registration.session == session["id"]) == 0
+
+
+async def test_contest_form_with_a_nul_submission_key_is_refused_not_a_server_error(client, world):
+    await sign_in(client, "federation")
+    answer = await post_form(
+        client,
+        "/contests/new",
+        {"title": "工会有力量 职工来带货", "submission_key": "abc\x00def"},
+    )
+    assert answer.status_code == 400
