@@ -77,6 +77,7 @@ class RegistrationIn(msgspec.Struct):
     village_id: int
     cooperative_id: int | None = None
     resident_id: str = ""
+    id_tail: str = ""  # members-only sessions: the last 4 characters of the member's ID number
 
 
 class RegisteredOut(msgspec.Struct):
@@ -221,6 +222,7 @@ class TrainingApiController(Controller):
             village_id=data.village_id,
             cooperative_id=data.cooperative_id,
             resident_id=data.resident_id,
+            id_tail=data.id_tail,
         )
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:

@@ -161,22 +161,36 @@ async def places(session: dict) -> dict:
 
 
 async def _matching_member(id_hash: str, phone_hash: str) -> dict | None:
-    """The applicant or member with this ID number, or else with this mobile number."""
-    columns = (Member.id, Member.federation, Member.village, Member.cooperative)
+    """The applicant or member with this ID number (`by_id`), or else with this mobile
+    number; `id_tail`: the last 4 characters of their ID number, which confirm a mobile."""
+    columns = (
+        Member.id,
+        Member.federation,
+        Member.village,
+        Member.cooperative,
+        Member.id_encrypted,
+    )
     active = Member.status.is_in(list(members.ACTIVE))
+    found = None
     if id_hash:
         found = (
             await Member.select(*columns).where(active & (Member.id_hash == id_hash)).first().run()
         )
         if found:
-            return found
-    return (
-        await Member.select(*columns)
-        .where(active & (Member.phone_hash == phone_hash))
-        .order_by(Member.id)
-        .first()
-        .run()
-    )
+            found["by_id"] = True
+    if found is None:
+        found = (
+            await Member.select(*columns)
+            .where(active & (Member.phone_hash == phone_hash))
+            .order_by(Member.id)
+            .first()
+            .run()
+        )
+    if found is None:
+        return None
+    found.setdefault("by_id", False)
+    found["id_tail"] = privacy.decrypt(found.pop("id_encrypted"))[-4:].upper()
+    return found
 
 
 # --- the session's row lock: the first statement of every transaction that moves seats --
@@ -225,6 +239,7 @@ ROSTER_COLUMNS = (
     Registration.promoted_at,
     Registration.checked_in_at,
     Registration.notified_at,
+    Registration.disputed_at,
     Registration.created_at,
     Registration.village.name.as_alias("village_name"),
     Registration.cooperative.name.as_alias("cooperative_name"),
