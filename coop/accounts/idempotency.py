@@ -36,6 +36,12 @@ class KeyReused(ValidationError):
         )
 
 
+def usable_key(key: str | None) -> bool:
+    """A key as a form or client may send one: none, or at most KEY_MAX printable ASCII
+    characters (a NUL byte or a control character would reach the database, which refuses it)."""
+    return key is None or (len(key) <= KEY_MAX and key.isascii() and key.isprintable())
+
+
 def new_signed_key() -> str:
     """A key for a public form: signed, so a made-up key is told apart from ours."""
     nonce = secrets.token_urlsafe(12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 
 from coop.access import MANAGERS, Viewer, require
@@ -91,6 +92,14 @@ def _measured(scheme: list[dict]) -> list[dict]:
     return [c for c in scheme if c["kind"] == Criterion.Kind.measured]
 
 
+def _submission_key(data) -> str | None:
+    """The form's one-time key; one no form of ours could have sent is a bad request."""
+    key = data.get("submission_key")
+    if not idempotency.usable_key(key):
+        raise HTTPException(status_code=400)
+    return key
+
+
 class ContestController(Controller):
     include_in_schema = False
     path = "/contests"
@@ -124,7 +133,7 @@ class ContestController(Controller):
         data = await request.form()
         try:
             contest_id = await idempotency.created_once(
-                data.get("submission_key"),
+                _submission_key(data),
                 viewer.id,
                 {k: data.getall(k) for k in data},
                 lambda: domain.save_contest(viewer, forms.contest(data)),
@@ -144,8 +153,8 @@ class ContestController(Controller):
             criteria=scheme,
             weights=domain.weights_total(scheme),
             judges=await domain.judges(contest_id),
-            entries=await domain.entries(contest_id),
-            counts=await domain.entry_counts(contest_id),
+            entries=await domain.visible_entries(viewer, contest),
+            counts=await domain.entry_counts(viewer, contest),
             **NAMES,
         )
 
@@ -200,7 +209,7 @@ class ContestController(Controller):
         data = await request.form()
         try:
             await idempotency.created_once(
-                data.get("submission_key"),
+                _submission_key(data),
                 viewer.id,
                 {k: data.getall(k) for k in data},
                 lambda: domain.save_criterion(viewer, contest_id, forms.criterion(data)),

@@ -23,6 +23,7 @@ from coop.contests.tables import (
     Score,
 )
 from coop.members import domain as members
+from coop.members.tables import Member
 from coop.orgs import domain as orgs
 from coop.validation import NotFound
 
@@ -250,9 +251,25 @@ async def entries(contest_id: int) -> list[dict]:
     return rows
 
 
-async def entry_counts(contest_id: int) -> dict[str, list[tuple[str, int]]]:
-    """Entrants per village and per cooperative, most first."""
-    rows = await entries(contest_id)
+async def visible_entries(viewer: Viewer, contest: ContestView) -> list[dict]:
+    """The entries the viewer may see: all of a contest it runs or judges; otherwise those
+    by members in its scope only (a village organizer's own people)."""
+    rows = await entries(contest.id)
+    if viewer.scope.everything or contest.can_manage or contest.on_panel:
+        return rows
+    people = [p["member"] for row in rows for p in row["people"]]
+    theirs = {
+        m["id"]
+        for m in await Member.select(Member.id)
+        .where(members.member_where(viewer.scope) & Member.id.is_in(people or [-1]))
+        .run()
+    }
+    return [row for row in rows if any(p["member"] in theirs for p in row["people"])]
+
+
+async def entry_counts(viewer: Viewer, contest: ContestView) -> dict[str, list[tuple[str, int]]]:
+    """Entrants per village and per cooperative, most first, of the entries the viewer sees."""
+    rows = await visible_entries(viewer, contest)
     counts: dict[str, dict[str, int]] = {"village": {}, "cooperative": {}}
     for row in rows:
         for person in row["people"]:
@@ -263,8 +280,8 @@ async def entry_counts(contest_id: int) -> dict[str, list[tuple[str, int]]]:
 
 
 async def get_entry(viewer: Viewer, contest_id: int, entry_id: int) -> dict:
-    await get_contest(viewer, contest_id)
-    for row in await entries(contest_id):
+    contest = await get_contest(viewer, contest_id)
+    for row in await visible_entries(viewer, contest):
         if row["id"] == entry_id:
             return row
     raise NotFound

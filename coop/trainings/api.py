@@ -8,9 +8,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 from coop.access import Viewer
+from coop.accounts import idempotency
 from coop.accounts.guards import api_token, public_rate_limit
 from coop.accounts.idempotency import KeyReused
 from coop.api import OptionalRowIdParameter, RowId, RowIdParameter, problem
@@ -75,6 +77,7 @@ class RegistrationIn(msgspec.Struct):
     village_id: RowId
     cooperative_id: RowId | None = None
     resident_id: str = ""
+    id_tail: str = ""  # members-only sessions: the last 4 characters of the member's ID number
 
 
 class RegisteredOut(msgspec.Struct):
@@ -209,6 +212,8 @@ class TrainingApiController(Controller):
     ) -> Response[RegisteredOut]:
         """The public page's rules: window, capacity then waiting list, one registration
         per mobile number. With an Idempotency-Key a retry returns the first answer."""
+        if not idempotency.usable_key(idempotency_key):
+            raise HTTPException(status_code=400)
         session = await queries.public_session(session_id=session_id)
         registrant = forms.registration_input(
             {},
@@ -217,6 +222,7 @@ class TrainingApiController(Controller):
             village_id=data.village_id,
             cooperative_id=data.cooperative_id,
             resident_id=data.resident_id,
+            id_tail=data.id_tail,
         )
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 
 from coop.access import Viewer
@@ -97,6 +98,14 @@ async def _check_in(viewer: Viewer, session: dict, q: str = "") -> dict:
 # --- organizers --------------------------------------------------------------------
 
 
+def _submission_key(data) -> str | None:
+    """The form's one-time key; one no form of ours could have sent is a bad request."""
+    key = data.get("submission_key")
+    if not idempotency.usable_key(key):
+        raise HTTPException(status_code=400)
+    return key
+
+
 class TrainingController(Controller):
     include_in_schema = False
     path = "/trainings"
@@ -126,7 +135,7 @@ class TrainingController(Controller):
         data = await request.form()
         try:
             programme_id = await idempotency.created_once(
-                data.get("submission_key"),
+                _submission_key(data),
                 viewer.id,
                 _values(data),
                 lambda: planning.save_programme(viewer, forms.programme(data)),
@@ -199,7 +208,7 @@ class TrainingController(Controller):
         data = await request.form()
         try:
             session_id = await idempotency.created_once(
-                data.get("submission_key"),
+                _submission_key(data),
                 viewer.id,
                 _values(data),
                 lambda: planning.create_session(viewer, programme_id, forms.session(data)),
@@ -453,9 +462,13 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
         found = await action(viewer, registration_id)
     except ValidationError as error:
         flash_refusal(request, error)
-        found = await queries.get_registration(viewer, registration_id)
+        found = await queries.get_registration(viewer, registration_id, door=True)
         return redirect(request, f"/trainings/sessions/{found['session']}/check-in")
     session_id = found["session"]
+    back = f"/trainings/sessions/{session_id}/check-in"
+    if "code" not in found:  # someone else's person, checked in by code: their name only
+        flash(request, Msg("Check-in of {name} undone.", name=found["name"]))
+        return redirect(request, back)
     if is_htmx(request):
         return page(
             "trainings/_registration.html",
@@ -465,7 +478,6 @@ async def _roster_answer(request: Request, viewer: Viewer, registration_id: int,
             oob=True,
             **NAMES,
         )
-    back = f"/trainings/sessions/{session_id}/check-in"
     return redirect(request, safe_next(data.get("next"), back))
 
 

@@ -136,6 +136,7 @@ def registration(data: Mapping) -> RegistrationInput:
         village_id=whole_number(data.get("village_id")),
         cooperative_id=whole_number(data.get("cooperative_id")),
         resident_id=data.get("resident_id") or "",
+        id_tail=data.get("id_tail") or "",
     )
 
 
@@ -147,6 +148,7 @@ def registration_input(
     village_id: int | None,
     cooperative_id: int | None = None,
     resident_id: str = "",
+    id_tail: str = "",
 ) -> RegistrationInput:
     """A registrant as typed; raises ValidationError naming every bad field at once."""
     result = RegistrationInput(
@@ -155,6 +157,7 @@ def registration_input(
         village_id=village_id,
         cooperative_id=cooperative_id,
         resident_id=resident_id[:NUMBER_TYPED_MAX],
+        id_tail=id_tail[:NUMBER_TYPED_MAX],
     )
     if village_id is None:
         errors["village_id"] = Msg("Choose a village from the list.")

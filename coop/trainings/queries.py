@@ -162,22 +162,36 @@ async def places(session: dict) -> dict:
 
 
 async def _matching_member(id_hash: str, phone_hash: str) -> dict | None:
-    """The applicant or member with this ID number, or else with this mobile number."""
-    columns = (Member.id, Member.federation, Member.village, Member.cooperative)
+    """The applicant or member with this ID number (`by_id`), or else with this mobile
+    number; `id_tail`: the last 4 characters of their ID number, which confirm a mobile."""
+    columns = (
+        Member.id,
+        Member.federation,
+        Member.village,
+        Member.cooperative,
+        Member.id_encrypted,
+    )
     active = Member.status.is_in(list(members.ACTIVE))
+    found = None
     if id_hash:
         found = (
             await Member.select(*columns).where(active & (Member.id_hash == id_hash)).first().run()
         )
         if found:
-            return found
-    return (
-        await Member.select(*columns)
-        .where(active & (Member.phone_hash == phone_hash))
-        .order_by(Member.id)
-        .first()
-        .run()
-    )
+            found["by_id"] = True
+    if found is None:
+        found = (
+            await Member.select(*columns)
+            .where(active & (Member.phone_hash == phone_hash))
+            .order_by(Member.id)
+            .first()
+            .run()
+        )
+    if found is None:
+        return None
+    found.setdefault("by_id", False)
+    found["id_tail"] = privacy.decrypt(found.pop("id_encrypted"))[-4:].upper()
+    return found
 
 
 # --- the session's row lock: the first statement of every transaction that moves seats --
@@ -226,35 +240,42 @@ ROSTER_COLUMNS = (
     Registration.promoted_at,
     Registration.checked_in_at,
     Registration.notified_at,
+    Registration.disputed_at,
     Registration.created_at,
     Registration.village.name.as_alias("village_name"),
     Registration.cooperative.name.as_alias("cooperative_name"),
 )
 
 
-async def _registrants_where(viewer: Viewer, session: dict | None = None):
-    """Which registrants the viewer sees: all of a session they run; otherwise the people
-    of their federations' villages and cooperatives (a town's session has other towns')."""
+def registrants_where(viewer: Viewer, session: dict | None = None, door: bool = False):
+    """Whose registrations the viewer sees and acts on (None: all); every read and write of
+    a registration goes through here. A union admin: all. A federation organizer: all of a
+    session it runs, else the people of its town's villages and its federations'
+    cooperatives. A village organizer: the people of its own villages (its cooperatives'
+    too, as `orgs.village_where` says) and cooperatives only.
+    `door`: also those the viewer checked in itself, so it may undo that check-in."""
     if viewer.scope.everything or (session and session["can_manage"]):
         return None
-    federations = list(await orgs.scope_federations(viewer.scope)) or [-1]
-    towns = Union.select(Union.parent).where(Union.id.is_in(federations))
-    return Registration.village.is_in(
-        Village.select(Village.id).where(Village.town.is_in(towns))
+    where = Registration.village.is_in(
+        Village.select(Village.id).where(orgs.village_where(viewer.scope))
     ) | Registration.cooperative.is_in(
-        Cooperative.select(Cooperative.id).where(Cooperative.federation.is_in(federations))
+        Cooperative.select(Cooperative.id).where(orgs.cooperative_where(viewer.scope))
     )
+    if viewer.scope.federation_ids:  # the leads of the sessions it runs
+        where |= Registration.session.programme.union.is_in(list(viewer.scope.federation_ids))
+    return where | (Registration.checked_in_by == viewer.id) if door else where
 
 
-async def _registrations(viewer: Viewer, session_id: int, *columns):
+async def _registrations(viewer: Viewer, session_id: int, *columns, door: bool = False):
     """A select of one session's registrations the viewer may see."""
     session = await get_session(viewer, session_id)
     query = Registration.select(*columns).where(Registration.session == session_id)
-    where = await _registrants_where(viewer, session)
+    where = registrants_where(viewer, session, door)
     return query.where(where) if where is not None else query
 
 
-async def get_registration(viewer: Viewer, registration_id: int) -> dict:
+async def get_registration(viewer: Viewer, registration_id: int, door: bool = False) -> dict:
+    """One registration in the viewer's scope (`registrants_where`), else NotFound."""
     row = (
         await Registration.select(Registration.session)
         .where(Registration.id == registration_id)
@@ -262,7 +283,7 @@ async def get_registration(viewer: Viewer, registration_id: int) -> dict:
     )
     if row is None:
         raise NotFound
-    query = await _registrations(viewer, row["session"], *ROSTER_COLUMNS)
+    query = await _registrations(viewer, row["session"], *ROSTER_COLUMNS, door=door)
     found = await query.where(Registration.id == registration_id).first().run()
     if found is None:  # out of scope
         raise NotFound
@@ -410,7 +431,7 @@ async def leads(viewer: Viewer) -> list[dict]:
     )
     if unions is not None:
         query = query.where(Registration.session.programme.union.is_in(list(unions) or [-1]))
-    where = await _registrants_where(viewer)
+    where = registrants_where(viewer)
     if where is not None:
         query = query.where(where)
     return await query.order_by(Registration.id, ascending=False).limit(500).run()

@@ -91,3 +91,8 @@ class Registration(Table, tablename="training_registration", help_text="报名, 
     notified_at = Timestamptz(null=True, default=None, help_text="Told of a cancelled session.")
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+    disputed_at = Timestamptz(
+        null=True,
+        default=None,
+        help_text="Not confirmed as a member's, and a confirmed member registered its number.",
+    )

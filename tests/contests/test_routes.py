@@ -188,3 +188,37 @@ async def test_a_double_tapped_criterion_is_added_once(client, world):
         assert answer.status_code == 200
     names = [c["name"] for c in await contests.criteria(contest_id)]
     assert names == ["产品知识", "直播表现", "互动"]
+
+
+async def test_village_organizer_gets_404_for_another_cooperatives_entry(client, world):
+    tree, who = world
+    contest_id = await make_contest(who["federation"], tree)
+    await contests.advance(who["federation"], contest_id)
+    own = await make_member(who["village"], tree, "张自家", backbone=True)
+    other = await make_member(
+        who["federation"],
+        tree,
+        "王别家",
+        backbone=True,
+        cooperative=tree.other_cooperative,
+        village=tree.other_village,
+    )
+    await members.approve(who["federation"], [own, other])
+    own_entry = await contests.enter(
+        who["village"], contest_id, contests.EntryInput([own], "自家黑猪")
+    )
+    other_entry = await contests.enter(
+        who["federation"], contest_id, contests.EntryInput([other], "别家辣椒")
+    )
+    await sign_in(client, "village")
+    pages = [
+        await client.get(f"/contests/{contest_id}/entries/{own_entry}"),
+        await client.get(f"/contests/{contest_id}/entries/{other_entry}"),
+    ]
+    detail = await client.get(f"/contests/{contest_id}")
+    assert [p.status_code for p in pages] == [200, 404]
+    assert ("张自家" in detail.text, "王别家" in detail.text, "文石村" in detail.text) == (
+        True,
+        False,
+        False,
+    )

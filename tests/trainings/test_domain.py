@@ -211,17 +211,18 @@ async def test_a_town_sessions_registrants_from_other_towns_stay_hidden(world):
 
 async def test_member_found_by_phone_is_linked_with_their_own_village(world):
     tree, who = world
-    phone = mobile()
+    phone, number = mobile(), resident_id()
     member_id = await make_member(
         who["federation"],
         tree,
         "王五",
         phone=phone,
+        id_number=number,
         cooperative=tree.other_cooperative,
         village=tree.other_village,
     )
     session = await _open_session(who, tree, audience="members")
-    done = await _register(session, tree, "王五", phone=phone)
+    done = await _register(session, tree, "王五", phone=phone, id_tail=number[-4:].lower())
     row = await Registration.select().where(Registration.id == done.registration_id).first()
     assert (row["member"], row["village"], row["cooperative"]) == (
         member_id,
@@ -235,7 +236,7 @@ async def test_members_only_session_refuses_a_non_member(world):
     session = await _open_session(who, tree, audience="members")
     with pytest.raises(ValidationError) as refused:
         await _register(session, tree)
-    assert list(refused.value.errors) == ["phone"]
+    assert list(refused.value.errors) == ["id_tail"]
     assert await Registration.count() == 0
 
 
@@ -423,6 +424,8 @@ async def test_check_in_by_code_and_undo(world):
     session = await _open_session(who, tree)
     done = await _register(session, tree)
     row = await trainings.check_in_by_code(who["village"], session["id"], done.code.lower())
+    assert row == {"id": done.registration_id, "session": session["id"], "name": "李四"}
+    row = await trainings.get_registration(who["village"], done.registration_id)
     assert row["checked_in_at"] is not None
     row = await trainings.undo_check_in(who["village"], done.registration_id)
     assert row["checked_in_at"] is None
@@ -516,10 +519,58 @@ async def test_check_in_code_reads_full_width_and_spaces_but_not_a_nul_byte(worl
     done = await _register(session, tree)
     typed = " ".join(done.code.lower()).translate(str.maketrans(CODE_CHARS, FULL_WIDTH_CHARS))
     row = await trainings.check_in_by_code(who["village"], session["id"], typed)
-    assert row["checked_in_at"] is not None
+    assert row["name"] == "李四" and (await trainings.figures(session["id"]))["checked_in"] == 1
     with pytest.raises(ValidationError):  # PostgreSQL answered 500 for the NUL
         await trainings.check_in_by_code(who["village"], session["id"], done.code + "\x00")
 
 
 CODE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
 FULL_WIDTH_CHARS = "".join(chr(ord(ch) + 0xFEE0) for ch in CODE_CHARS)
+
+
+async def _member_and_session(who, tree) -> tuple[int, str, str, dict]:
+    phone, number = mobile(), resident_id()
+    member_id = await make_member(who["federation"], tree, "王五", phone=phone, id_number=number)
+    return member_id, phone, number, await _open_session(who, tree, audience="members")
+
+
+async def test_members_only_session_answers_a_members_phone_as_any_other_unconfirmed(world):
+    tree, who = world
+    _, phone, _, session = await _member_and_session(who, tree)
+    answers = []
+    for number in (phone, mobile()):
+        with pytest.raises(ValidationError) as refused:
+            await _register(session, tree, "冒名", phone=number)
+        answers.append(refused.value.errors)
+    assert answers[0] == answers[1]
+    assert await Registration.count() == 0
+
+
+async def test_members_only_session_refuses_a_members_phone_with_wrong_id_tail(world):
+    tree, who = world
+    _, phone, number, session = await _member_and_session(who, tree)
+    wrong = "0000" if number[-4:] != "0000" else "1111"
+    with pytest.raises(ValidationError) as refused:
+        await _register(session, tree, "冒名", phone=phone, id_tail=wrong)
+    assert list(refused.value.errors) == ["id_tail"]
+
+
+async def test_confirmed_member_disputes_an_earlier_unconfirmed_registration_of_their_phone(
+    world,
+):
+    tree, who = world
+    phone, number = mobile(), resident_id()
+    member_id = await make_member(who["federation"], tree, "王五", phone=phone, id_number=number)
+    session = await _open_session(who, tree, audience="anyone")
+    first = await _register(session, tree, "冒名", phone=phone)
+    mine = await _register(session, tree, "王五", phone=phone, id_tail=number[-4:])
+    rows = await Registration.select(Registration.name, Registration.member).order_by(
+        Registration.id
+    )
+    assert [(r["name"], r["member"]) for r in rows] == [("冒名", None), ("王五", member_id)]
+    assert mine.registration_id != first.registration_id
+    roster = await trainings.roster(who["federation"], session["id"])
+    assert [(r["name"], r["disputed_at"] is not None) for r in roster] == [
+        ("冒名", True),
+        ("王五", False),
+    ]

@@ -18,6 +18,7 @@ from tests.factories import (
     mobile,
     post_form,
     registrant,
+    resident_id,
     sign_in,
 )
 
@@ -452,3 +453,80 @@ async def test_a_double_tapped_session_form_creates_one_session(client, world):
     second = await client.post(url, data=data, follow_redirects=False)
     assert first.headers["location"] == second.headers["location"]
     assert len(await trainings.sessions(who["federation"], programme)) == 1
+
+
+async def test_api_refuses_a_nul_byte_in_the_session_place_as_the_form_does(client, world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    answer = await client.post(
+        "/api/v1/trainings/sessions/",
+        json={
+            "programme_id": programme,
+            "topic": "直播带货基础知识",
+            "starts_at": "2030-05-01T14:00:00+08:00",
+            "ends_at": "2030-05-01T16:00:00+08:00",
+            "place": "村委\x00会",
+            "capacity": 40,
+        },
+        headers=await _auth("federation"),
+    )
+    assert (answer.status_code, list(answer.json()["errors"])) == (422, ["place"])
+    assert await trainings.sessions(who["federation"], programme) == []
+
+
+async def test_api_registration_refuses_a_nul_or_overlong_idempotency_key(client, world):
+    tree, _ = world
+    session = await _session(world)
+    url = f"/api/v1/trainings/sessions/{session['id']}/registrations"
+    body = {"name": "赵六", "phone": mobile(), "village_id": tree.village}
+    answers = [
+        await client.post(url, json=body, headers={"Idempotency-Key": key})
+        for key in ("abc\x00def", "k" * 201)
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert await Registration.count().where(Registration.session == session["id"]) == 0
+
+
+async def test_contest_form_with_a_nul_submission_key_is_refused_not_a_server_error(client, world):
+    await sign_in(client, "federation")
+    answer = await post_form(
+        client,
+        "/contests/new",
+        {"title": "工会有力量 职工来带货", "submission_key": "abc\x00def"},
+    )
+    assert answer.status_code == 400
+
+
+async def test_members_only_page_says_so_before_the_form_and_answers_every_phone_alike(
+    client, world
+):
+    tree, who = world
+    member_phone = mobile()
+    await make_member(who["federation"], tree, "王五", phone=member_phone)
+    session = await _session(world, audience="members")
+    page = await client.get(f"/r/{session['slug']}")
+    notice = page.text.index("会员请填写身份证号后4位以确认身份。")
+    assert notice < page.text.index('<form method="post" class="card" novalidate>')
+    answers = []
+    for phone in (member_phone, mobile()):
+        form = await _public_form(client, session["slug"])
+        answer = await client.post(
+            f"/r/{session['slug']}", data={**form, **_farmer(tree, phone=phone)}
+        )
+        errors = re.findall(r'<p class="error" id="[\w-]+">([^<]*)</p>', answer.text)
+        answers.append((answer.status_code, errors))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422
+    assert await Registration.count() == 0
+
+
+async def test_organizer_roster_marks_a_disputed_registration(client, world):
+    tree, who = world
+    phone, number = mobile(), resident_id()
+    await make_member(who["federation"], tree, "王五", phone=phone, id_number=number)
+    session = await _session(world, audience="anyone")
+    await trainings.register(session, registrant(tree, "冒名", phone=phone))
+    await trainings.register(session, registrant(tree, "王五", phone=phone, id_tail=number[-4:]))
+    await sign_in(client, "federation")
+    page = await client.get(f"/trainings/sessions/{session['id']}")
+    assert page.text.count("有争议：已有会员用此手机号报名") == 1

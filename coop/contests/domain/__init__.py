@@ -72,6 +72,7 @@ from coop.contests.queries import (
     member_entries,
     panel_contests,
     plain,
+    visible_entries,
     weights_total,
 )
 
@@ -116,6 +117,7 @@ __all__ = [
     "figures",
     "get_contest",
     "get_entry",
+    "visible_entries",
     "judge_candidates",
     "judge_sheet",
     "judges",

@@ -19,7 +19,7 @@ from coop.trainings.queries import (
     get_session,
 )
 from coop.trainings.tables import Registration
-from coop.validation import Msg, ValidationError
+from coop.validation import Msg, NotFound, ValidationError
 
 
 def _require_check_in(session: dict) -> None:
@@ -47,20 +47,38 @@ async def check_in(viewer: Viewer, registration_id: int) -> dict:
 
 
 async def check_in_by_code(viewer: Viewer, session_id: int, code: str) -> dict:
-    await get_session(viewer, session_id)
+    """At the door anyone showing their code is checked in, whoever's people they are; the
+    answer names them and nothing else (their line stays out of this organizer's roster)."""
+    session = await get_session(viewer, session_id)
+    _require_check_in(session)
     row = (
-        await Registration.select(Registration.id)
+        await Registration.select(Registration.id, Registration.name, Registration.status)
         .where((Registration.session == session_id) & (Registration.code == typed_code(code)))
         .first()
         .run()
     )
     if row is None:
         raise ValidationError({"code": Msg("No registration for this session has this code.")})
-    return await check_in(viewer, row["id"])
+    if row["status"] == RegistrationStatus.cancelled.value:
+        raise ValidationError({"registration": Msg("This registration was cancelled.")})
+    async with db.transaction():
+        locked = await _lock(session_id)
+        current = (
+            await Registration.select(Registration.id, Registration.status)
+            .where(Registration.id == row["id"])
+            .first()
+            .run()
+        )
+        if current["status"] == RegistrationStatus.cancelled.value:  # cancelled a moment ago
+            raise ValidationError({"registration": Msg("This registration was cancelled.")})
+        await _check_in_locked(locked, current, viewer)
+    return {"id": row["id"], "session": session_id, "name": row["name"]}
 
 
 async def undo_check_in(viewer: Viewer, registration_id: int) -> dict:
-    registration = await get_registration(viewer, registration_id)
+    """Undo a check-in of one's own people, or one this organizer made itself at the door.
+    The answer: the roster line when the person is the organizer's own, else their name."""
+    registration = await get_registration(viewer, registration_id, door=True)
     async with db.transaction():
         await (
             Registration.update(
@@ -69,7 +87,14 @@ async def undo_check_in(viewer: Viewer, registration_id: int) -> dict:
             .where(Registration.id == registration["id"])
             .run()
         )
-    return await get_registration(viewer, registration_id)
+    try:
+        return await get_registration(viewer, registration_id)
+    except NotFound:
+        return {
+            "id": registration_id,
+            "session": registration["session"],
+            "name": registration["name"],
+        }
 
 
 async def add_walk_in(viewer: Viewer, session_id: int, data: RegistrationInput) -> Registered:

@@ -49,3 +49,4 @@ class RegistrationInput:
     village_id: int | None = None
     cooperative_id: int | None = None
     resident_id: str = ""
+    id_tail: str = ""  # a member's confirmation: the last 4 characters of their ID number

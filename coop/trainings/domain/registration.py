@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from coop import db, privacy
@@ -113,20 +114,32 @@ async def _check_person(session: dict, data: RegistrationInput) -> _Person:
         person.id_encrypted = privacy.encrypt(number)
     member = await _matching_member(person.id_hash, person.phone_hash)
     federations = await orgs.federations_under(session["union_id"])
-    if member and member["federation"] in federations:
+    # A mobile number alone confirms nobody: anyone may know a member's. Their whole ID
+    # number does, or the mobile with its last 4 characters, which only they should know.
+    if (
+        member
+        and member["federation"] in federations
+        and (member["by_id"] or _id_tail(data.id_tail) == member["id_tail"])
+    ):
         person.member_id = member["id"]
         person.village_id, person.cooperative_id = member["village"], member["cooperative"]
     elif session["audience"] == Audience.members.value:
-        raise ValidationError(
-            {
-                "phone": Msg(
-                    "This session is for members of {union} only, and we could not find "
-                    "a member with this mobile or ID number.",
-                    union=session["union_name"],
-                )
-            }
-        )
+        # The same answer whether or not the mobile number is a member's.
+        raise ValidationError({"id_tail": _not_confirmed(session)})
     return person
+
+
+def _not_confirmed(session: dict) -> Msg:
+    return Msg(
+        "This session is for members of {union} only. Give the mobile number the union has "
+        "for you and the last 4 characters of your ID number, or your whole ID number.",
+        union=session["union_name"],
+    )
+
+
+def _id_tail(typed: str) -> str:
+    """The last 4 characters of an ID number as typed: full-width or spaced, x or X."""
+    return "".join(unicodedata.normalize("NFKC", typed).split()).upper()[-4:]
 
 
 async def _new_code(session_id: int) -> str:
@@ -155,7 +168,8 @@ async def _write_registration(
     """Register one person: a seat while there are seats, else the waiting list.
 
     A walk-in takes a seat whatever the capacity and is checked in at once.
-    The same mobile number again returns the registration it already has.
+    The same mobile number again returns the registration it already has, unless that one
+    is not confirmed as a member's and this one is: then that one is disputed.
     """
     async with db.transaction():
         session = await _lock(session_id)
@@ -172,14 +186,26 @@ async def _write_registration(
         if session["status"] not in allowed:
             raise ValidationError({"session": Msg("Registration for this session is closed.")})
         existing = (
-            await Registration.select(Registration.id, Registration.code, Registration.status)
+            await Registration.select(
+                Registration.id, Registration.code, Registration.status, Registration.member
+            )
             .where(
                 (Registration.session == session_id)
                 & (Registration.phone_hash == person.phone_hash)
+                & Registration.disputed_at.is_null()
             )
             .first()
             .run()
         )
+        if existing and person.member_id and not existing["member"]:
+            # A confirmed member, and someone else gave their number first: that one is
+            # disputed (the organizer sees it so), and the member gets their own.
+            await (
+                Registration.update({Registration.disputed_at: now()})
+                .where(Registration.id == existing["id"])
+                .run()
+            )
+            existing = None
         if existing and existing["status"] != RegistrationStatus.cancelled.value:
             result = Registered(existing["id"], existing["code"], existing["status"], already=True)
             if walk_in:
