@@ -93,8 +93,9 @@ _NUMBER_IN_PATH = re.compile(r"/([0-9]{10,})(?=/|$)")
 
 def _odd_number(segment: str) -> bool:
     """A path segment Litestar's `{…:int}` parser (`int()`) reads as a number though it is not
-    ASCII digits: "१", "߁", " 1", "+1", "1_0" would all name row 1 or 10."""
-    if is_digits(segment):
+    ASCII digits: "१", "߁", " 1", "+1", "1_0" would all name row 1 or 10. A minus sign is
+    kept (the standards checklist numbers its unsaved default items -1, -2, …)."""
+    if is_digits(segment.removeprefix("-")):
         return False
     try:
         int(segment)
