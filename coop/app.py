@@ -104,7 +104,8 @@ def _names_no_row(number: str) -> bool:
 
 def _odd_number(segment: str) -> bool:
     """A path segment Litestar's `{…:int}` parser (`int()`) reads as a number though it is not
-    ASCII digits: "१", "߁", " 1", "+1", "1_0" would all name row 1 or 10."""
+    ASCII digits: "१", "߁", " 1", "+1", "1_0" would all name row 1 or 10. A minus sign is
+    kept (the standards checklist numbers its unsaved default items -1, -2, …)."""
     if is_digits(segment.removeprefix("-")):
         return False
     try:

@@ -358,12 +358,6 @@ MATRIX = [
     ),
     (
         "POST",
-        "/members/{member_id:int}/edit",
-        "/members/{far_member}/edit",
-        [SIGN_IN, 422, 404, 404, 403],
-    ),
-    (
-        "POST",
         "/members/{member_id:int}/edit/phone",
         "/members/{member}/edit/phone",
         [SIGN_IN, 200, 200, 200, 403],
@@ -373,6 +367,12 @@ MATRIX = [
         "/members/{member_id:int}/edit/phone",
         "/members/{far_member}/edit/phone",
         [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
+        "POST",
+        "/members/{member_id:int}/edit",
+        "/members/{far_member}/edit",
+        [SIGN_IN, 422, 404, 404, 403],
     ),
     (
         "GET",
