@@ -1,6 +1,7 @@
 """Housekeeping on a schedule: what ran out is deleted (sessions, sign-in throttles, rate
-counts, form keys). Every worker runs it hourly from start-up; `coop maintenance` runs it
-once. Deleting twice is harmless, so several workers need no coordination."""
+counts, form keys, roster uploads never imported). Every worker runs it hourly from start-up;
+`coop maintenance` runs it once. Deleting twice is harmless, so several workers need no
+coordination."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 from coop.access import now
 from coop.accounts import idempotency, ratelimit
 from coop.accounts.store import DatabaseStore
+from coop.members import imports
 
 INTERVAL = 3600  # seconds between runs in a serving process
 log = logging.getLogger("coop")
@@ -22,6 +24,7 @@ async def run_once(at: dt.datetime | None = None) -> None:
     await DatabaseStore().delete_expired()
     await ratelimit.forget_expired(at)
     await idempotency.forget_old(at)
+    await imports.forget_old_uploads(at)
 
 
 async def every(interval: float = INTERVAL) -> None:

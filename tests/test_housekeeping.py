@@ -6,6 +6,8 @@ import datetime as dt
 
 from coop import housekeeping
 from coop.accounts.tables import IdempotencyRecord, RateCount, StoredValue
+from coop.members.tables import RosterUpload
+from tests.factories import make_role_users, make_tree
 
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
 
@@ -31,3 +33,23 @@ async def test_housekeeping_deletes_expired_sessions_rate_counts_and_old_form_ke
         [r["key"] for r in await IdempotencyRecord.select(IdempotencyRecord.key).run()],
     )
     assert left == (["session:live"], ["public:a:2"], ["new"])
+
+
+async def test_housekeeping_deletes_roster_uploads_a_day_old_and_keeps_newer_ones():
+    users = await make_role_users(await make_tree())
+    await RosterUpload.insert(
+        RosterUpload(token="old", user=users["federation"], filename="a.xlsx", content="x"),
+        RosterUpload(token="new", user=users["federation"], filename="b.xlsx", content="x"),
+    ).run()
+    await (
+        RosterUpload.update({RosterUpload.created_at: NOW - dt.timedelta(hours=25)})
+        .where(RosterUpload.token == "old")
+        .run()
+    )
+    await (
+        RosterUpload.update({RosterUpload.created_at: NOW - dt.timedelta(hours=23)})
+        .where(RosterUpload.token == "new")
+        .run()
+    )
+    await housekeeping.run_once(NOW)
+    assert [r["token"] for r in await RosterUpload.select(RosterUpload.token).run()] == ["new"]

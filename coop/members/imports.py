@@ -759,13 +759,16 @@ async def save_upload(viewer: Viewer, filename: str, sheet: Sheet) -> str:
     require(viewer, MANAGERS)
     token = secrets.token_urlsafe(32)
     content = await _in_worker(_sealed, sheet)
-    async with db.transaction():
-        cutoff = dt.datetime.now(dt.UTC) - KEEP_FOR
-        await RosterUpload.delete().where(RosterUpload.created_at < cutoff).run()
-        await RosterUpload.insert(
-            RosterUpload(token=token, user=viewer.id, filename=filename[:200], content=content)
-        ).run()
+    await RosterUpload.insert(
+        RosterUpload(token=token, user=viewer.id, filename=filename[:200], content=content)
+    ).run()
     return token
+
+
+async def forget_old_uploads(at: dt.datetime) -> None:
+    """Rows waiting for an import that never came: gone a day after the upload
+    (housekeeping runs this; they hold ID numbers, encrypted)."""
+    await RosterUpload.delete().where(RosterUpload.created_at < at - KEEP_FOR).run()
 
 
 async def load_upload(viewer: Viewer, token: str) -> tuple[str, Sheet]:
