@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from coop.members import imports
+from coop.members import imports, roster_file
 from coop.validation import ValidationError
 from tests.factories import csrf_token, mobile, resident_id, sign_in
 
@@ -94,29 +94,31 @@ def _refusal(data: bytes) -> str:
 
 
 def test_workbook_with_a_cell_past_the_column_limit_refused():
-    data = _xlsx_with_a_far_cell(1, imports.MAX_COLUMNS)  # one column past the last allowed
-    assert _refusal(data) == TOO_WIDE.format(columns=imports.MAX_COLUMNS)
+    data = _xlsx_with_a_far_cell(1, roster_file.MAX_COLUMNS)  # one column past the last allowed
+    assert _refusal(data) == TOO_WIDE.format(columns=roster_file.MAX_COLUMNS)
 
 
 def test_workbook_with_a_cell_past_the_line_limit_refused():
-    data = _xlsx_with_a_far_cell(imports.MAX_LINES, 0)
+    data = _xlsx_with_a_far_cell(roster_file.MAX_LINES, 0)
     assert _refusal(data) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
 
 
 def test_workbook_whose_dimension_understates_its_cells_refused():
-    far = f'<row r="{imports.MAX_LINES + 1}">{_cell(f"A{imports.MAX_LINES + 1}", "x")}</row>'
+    far = (
+        f'<row r="{roster_file.MAX_LINES + 1}">{_cell(f"A{roster_file.MAX_LINES + 1}", "x")}</row>'
+    )
     data = _handmade_xlsx(_sheet_xml([_header_row(), far], dimension="A1:E2"))
     assert _refusal(data) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
 
 
 def test_workbook_cells_without_positions_counted_where_calamine_puts_them():
     """Cells and rows without an r attribute follow the one before (calamine's placing)."""
-    unplaced = '<row><c t="inlineStr"><is><t>x</t></is></c></row>' * (imports.MAX_LINES + 5)
+    unplaced = '<row><c t="inlineStr"><is><t>x</t></is></c></row>' * (roster_file.MAX_LINES + 5)
     data = _handmade_xlsx(_sheet_xml([_header_row(), unplaced]))
     assert _refusal(data) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
-    wide = "<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * (imports.MAX_COLUMNS + 1)
+    wide = "<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * (roster_file.MAX_COLUMNS + 1)
     data = _handmade_xlsx(_sheet_xml([_header_row(), wide + "</row>"]))
-    assert _refusal(data) == TOO_WIDE.format(columns=imports.MAX_COLUMNS)
+    assert _refusal(data) == TOO_WIDE.format(columns=roster_file.MAX_COLUMNS)
 
 
 def test_workbook_cell_placed_by_an_attribute_hidden_in_another_refused():
@@ -169,11 +171,11 @@ def _ods(rows: int, columns: int) -> bytes:
 
 def test_ods_whose_repeated_cells_reach_past_the_column_limit_refused():
     """15,000 rows of 5,000 repeated cells: 1.5 GB in calamine, from a 1.4 KB file."""
-    assert _refusal(_ods(15_000, 5_000)) == TOO_WIDE.format(columns=imports.MAX_COLUMNS)
+    assert _refusal(_ods(15_000, 5_000)) == TOO_WIDE.format(columns=roster_file.MAX_COLUMNS)
 
 
 def test_ods_whose_repeated_rows_reach_past_the_line_limit_refused():
-    assert _refusal(_ods(imports.MAX_LINES, 5)) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
+    assert _refusal(_ods(roster_file.MAX_LINES, 5)) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
 
 
 def test_ods_with_empty_repeated_rows_after_the_roster_read():
@@ -196,7 +198,7 @@ def test_workbook_of_300000_rows_refused_without_reading_them_into_memory():
 
 def test_workbook_whose_parts_unpack_past_the_budget_refused():
     """A shared-strings part of zeros: 100 KB in the zip, past 100 MB unpacked."""
-    bomb = {"xl/sharedStrings.xml": b"0" * (imports.MAX_UNPACKED + 1)}
+    bomb = {"xl/sharedStrings.xml": b"0" * (roster_file.MAX_UNPACKED + 1)}
     data = _handmade_xlsx(_sheet_xml([_header_row()]), bomb)
     assert len(data) < 1_000_000
     assert _refusal(data) == imports.TOO_LARGE.text.format(**imports.TOO_LARGE.params)
@@ -242,13 +244,13 @@ def test_csv_cell_longer_than_the_limit_refused_with_its_line():
 
 
 def test_csv_past_the_line_limit_refused():
-    data = ("\r\n".join([",".join(HEADER), *["a,b"] * imports.MAX_LINES])).encode()
+    data = ("\r\n".join([",".join(HEADER), *["a,b"] * roster_file.MAX_LINES])).encode()
     assert _refusal(data) == TOO_MANY_ROWS.format(rows=imports.MAX_ROWS)
 
 
 def test_csv_past_the_column_limit_refused():
-    data = ",".join(HEADER).encode() + b"\r\n" + b"," * imports.MAX_COLUMNS + b"\r\n"
-    assert _refusal(data) == TOO_WIDE.format(columns=imports.MAX_COLUMNS)
+    data = ",".join(HEADER).encode() + b"\r\n" + b"," * roster_file.MAX_COLUMNS + b"\r\n"
+    assert _refusal(data) == TOO_WIDE.format(columns=roster_file.MAX_COLUMNS)
 
 
 async def test_reading_an_upload_leaves_the_server_free_to_answer_others():
