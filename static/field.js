@@ -400,29 +400,38 @@
 
   // --- signing out ---------------------------------------------------------------------
   // Drafts go; queued items stay, sealed, for their organizer's next sign-in: say so first.
+  // The server must end the session before the phone forgets whose it was: without a
+  // network the organizer would stay signed in for the next person, so say that instead.
   var signOut = document.querySelector("form[action='/logout']");
+  function warn(message, actions) {
+    var old = document.querySelector(".signout-warning");
+    if (old) old.remove();
+    var note = document.createElement("div");
+    note.className = "alert signout-warning";
+    note.setAttribute("role", "alert");
+    note.textContent = message + " ";
+    note.append(button(text.back, function () { note.remove(); }));
+    (actions || []).forEach(function (action) { note.append(" ", action); });
+    document.querySelector("main").prepend(note);
+    note.scrollIntoView();
+  }
   if (signOut) signOut.addEventListener("submit", function (event) {
-    if (signOut.dataset.leaving) return;
     event.preventDefault();
     var leave = function () {
-      signOut.dataset.leaving = "1";
-      current("");
-      return getAll("drafts").then(function (drafts) {
-        return Promise.all(drafts.map(function (d) { return remove("drafts", d.key); }));
-      }).catch(function () {}).then(function () { HTMLFormElement.prototype.submit.call(signOut); });
+      return fetch(signOut.action, { method: "POST", body: new FormData(signOut), credentials: "same-origin" })
+        .then(function (answer) {
+          if (!answer.ok) throw new Error("sign-out refused");
+          current("");
+          return getAll("drafts").then(function (drafts) {
+            return Promise.all(drafts.map(function (d) { return remove("drafts", d.key); }));
+          }).catch(function () {}).then(function () { location.assign(answer.url); });
+        }).catch(function () { warn(text.offline); });
     };
+    if (!navigator.onLine) return warn(text.offline);
     getAll("outbox").then(function (items) {
       var waiting = items.filter(function (item) { return item.state === "waiting"; }).length;
       if (!waiting) return leave();
-      var old = document.querySelector(".signout-warning");
-      if (old) old.remove();
-      var note = document.createElement("div");
-      note.className = "alert signout-warning";
-      note.setAttribute("role", "alert");
-      note.textContent = say(text.unsent, waiting) + " ";
-      note.append(button(text.back, function () { note.remove(); }), " ", button(text.leave, leave));
-      document.querySelector("main").prepend(note);
-      note.scrollIntoView();
+      warn(say(text.unsent, waiting), [button(text.leave, leave)]);
     }, leave);
   });
 

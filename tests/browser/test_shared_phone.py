@@ -73,18 +73,22 @@ def test_queued_enrollment_is_sent_only_under_its_own_organizer(page: Page):
     page.context.set_offline(True)
     _submit(page)
     expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
-    _sign_out(page)
+    _sign_out(page)  # signing out needs the network
     warning = page.locator(".signout-warning")
-    expect(warning).to_contain_text("还有 1 条未发送")
-    warning.get_by_role("button", name="返回").click()  # changed their mind: still signed in
+    expect(warning).to_contain_text("现在没有网络，无法退出。")
+    warning.get_by_role("button", name="返回").click()
     expect(warning).to_have_count(0)
     expect(page.locator("#outbox")).to_contain_text(person["name"])
-    # Signing out needs the network; the signal is back but too weak for the upload.
+    # The signal is back but too weak for the upload.
     page.route(re.compile(r"/members/enroll$"), lambda route: route.abort("timedout"))
     page.context.set_offline(False)
     expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
     _sign_out(page)
-    page.locator(".signout-warning").get_by_role("button", name="仍然退出").click()
+    expect(warning).to_contain_text("还有 1 条未发送")
+    warning.get_by_role("button", name="返回").click()  # changed their mind: still signed in
+    expect(warning).to_have_count(0)
+    _sign_out(page)
+    warning.get_by_role("button", name="仍然退出").click()
     expect(page).to_have_url(re.compile(r"/login$"))
 
     page.unroute(re.compile(r"/members/enroll$"))
@@ -145,3 +149,19 @@ def test_page_left_open_from_before_another_sign_in_does_not_send_its_outbox(pag
     page.get_by_role("button", name="立即发送").click()  # the old tab, now with the admin's cookie
     page.wait_for_timeout(1000)
     assert _count(other, person["name"]) == 0
+
+
+def test_sign_out_without_a_network_says_so_and_leaves_nobody_signed_in_unknowingly(page: Page):
+    sign_in(page, "demo-village", "demo-pass")
+    page.goto("/members/enroll")
+    page.context.set_offline(True)
+    _sign_out(page)
+    warning = page.locator(".signout-warning")
+    expect(warning).to_contain_text("现在没有网络，无法退出。")
+    expect(warning.get_by_role("button", name="仍然退出")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/members/enroll$"))  # still the page, not an error
+    page.context.set_offline(False)
+    _sign_out(page)
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/members/enroll")
+    expect(page).to_have_url(re.compile(r"/login"))  # the session ended on the server
