@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import os
 import sqlite3
@@ -148,15 +149,60 @@ def cmd_user_create(args) -> None:
 
 def cmd_token_create(args) -> None:
     from coop.accounts import domain as accounts
+    from coop.forms import whole_number
     from coop.validation import NotFound
 
+    expires_days = None
+    if args.expires_days is not None:
+        expires_days = whole_number(args.expires_days)
+        days = accounts.TOKEN_EXPIRES_DAYS
+        if expires_days not in days:
+            sys.exit(f"--expires-days takes a whole number from {days[0]} to {days[-1]}.")
+    if len(args.label) > accounts.TOKEN_LABEL_MAX:
+        sys.exit(f"--label takes at most {accounts.TOKEN_LABEL_MAX} characters.")
     _setup()
     try:
-        token = asyncio.run(accounts.create_api_token(args.user, args.label))
+        token = asyncio.run(accounts.create_api_token(args.user, args.label, expires_days))
     except NotFound:
         sys.exit(f"No user {args.user!r}.")
     print("API token (shown once; send it as `Authorization: Bearer <token>`):")
     print(token)
+
+
+def _moment(value) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def cmd_token_list(args) -> None:
+    from coop.accounts import domain as accounts
+
+    _setup()
+    rows = asyncio.run(accounts.list_api_tokens())
+    print("id\tuser\tlabel\tcreated\texpires\tlast used\trevoked")
+    for row in rows:
+        moments = ("created_at", "expires_at", "last_used_at", "revoked_at")
+        print(
+            "\t".join(
+                [str(row["id"]), row["username"], row["label"] or "-"]
+                + [_moment(row[name]) for name in moments]
+            )
+        )
+
+
+def cmd_token_revoke(args) -> None:
+    from coop.accounts import domain as accounts
+    from coop.forms import whole_number
+    from coop.validation import NotFound
+
+    token_id = whole_number(args.id)
+    if token_id is None:
+        sys.exit(f"A token is named by its number (see `coop token list`), not {args.id!r}.")
+    _setup()
+    try:
+        asyncio.run(accounts.revoke_api_token(token_id))
+    except NotFound:
+        sys.exit(f"No token {token_id} that is not already revoked.")
+    print(f"Token {token_id} revoked.")
 
 
 def cmd_maintenance(args) -> None:
@@ -382,7 +428,16 @@ def main(argv: list[str] | None = None) -> None:
     token_create = token.add_parser("create", help="create a bearer token for a user")
     token_create.add_argument("--user", required=True)
     token_create.add_argument("--label", default="", help="what the token is for")
+    token_create.add_argument(
+        "--expires-days", metavar="N", help="stop working after N days (1 to 3650; default never)"
+    )
     token_create.set_defaults(func=cmd_token_create)
+    token.add_parser(
+        "list", help="every token: id, user, label, when created, expires, last used, revoked"
+    ).set_defaults(func=cmd_token_list)
+    token_revoke = token.add_parser("revoke", help="stop a token working, at once and for good")
+    token_revoke.add_argument("id", help="the token's number in `coop token list`")
+    token_revoke.set_defaults(func=cmd_token_revoke)
 
     backup = commands.add_parser("backup", help="copy the live SQLite database and secrets")
     backup.add_argument("--out", required=True)

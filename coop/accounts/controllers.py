@@ -103,7 +103,7 @@ class SessionController(Controller):
         viewer = signed_in.viewer
         stashed = request.session.get("stashed_form")
         rotate_session(request)
-        request.set_session({"user_id": viewer.id})
+        request.set_session({"user_id": viewer.id, "session_epoch": signed_in.session_epoch})
         if stashed:
             request.session["stashed_form"] = stashed
         response = redirect(request, safe_next(data.get("next")))

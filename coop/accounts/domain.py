@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -30,6 +31,8 @@ USERNAME_MAX = 50  # the longest USERNAME_PATTERN takes
 DISPLAY_NAME_MAX = 100
 PASSWORD_MIN, PASSWORD_MAX = 8, 200
 TOKEN_LABEL_MAX = 100
+TOKEN_EXPIRES_DAYS = range(1, 3651)
+TOKEN_USE_RECORDED_EVERY = 60  # seconds: last_used_at is written at most this often
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 ROLE_NAMES = {  # keyed by Role; a Role is also equal to its string value
@@ -91,16 +94,23 @@ def scope_for(role: Role, rows: list[dict]) -> Scope:
 _viewers = generation.Cache()
 
 
-async def viewer_for(user_id: int, seen: bytes | None = None) -> Viewer | None:
+async def viewer_for(
+    user_id: int, seen: bytes | None = None, session_epoch: int | None = None
+) -> Viewer | None:
     """The active user with this ID, or None (deactivated users are signed out at once).
 
     `seen`: the access generation read with the session. A viewer read under the same
     generation is reused: every change to users and scopes replaces the generation.
+    `session_epoch`: the user's session epoch the session was started under; a session
+    from before a deactivation is no session, even once the user is active again.
     """
-    cached = _viewers.get(user_id, seen)
+    cached = _viewers.get((user_id, session_epoch), seen)
     if cached is not None:
         return cached
-    user = await User.select().where((User.id == user_id) & (User.is_active.eq(True))).first().run()
+    where = (User.id == user_id) & (User.is_active.eq(True))
+    if session_epoch is not None:
+        where &= User.session_epoch == session_epoch
+    user = await User.select().where(where).first().run()
     if user is None:
         return None
     rows = await UserScope.select().where(UserScope.user == user_id).run()
@@ -114,7 +124,7 @@ async def viewer_for(user_id: int, seen: bytes | None = None) -> Viewer | None:
         scope=scope_for(role, rows),
         generation=seen,
     )
-    _viewers.put(user_id, seen, viewer)
+    _viewers.put((user_id, session_epoch), seen, viewer)
     return viewer
 
 
@@ -193,6 +203,7 @@ def _locked(seconds: int) -> SignInRefused:
 class SignedIn:
     viewer: Viewer
     known_client: str  # the mark for the browser (known_client_mark)
+    session_epoch: int = 0  # for the session to carry (viewer_for)
 
 
 async def authenticate(
@@ -245,7 +256,9 @@ async def authenticate(
     await audit.record(audit.Actor(user["id"], username), "sign_in", "user", user["id"])
     viewer = await viewer_for(user["id"])
     assert viewer is not None
-    return SignedIn(viewer, known_client if nonce else known_client_mark(username))
+    return SignedIn(
+        viewer, known_client if nonce else known_client_mark(username), user["session_epoch"]
+    )
 
 
 async def set_locale(user_id: int, locale: str) -> None:
@@ -396,8 +409,11 @@ async def set_active(viewer: Viewer, user_id: int, active: bool) -> None:
     await get_user(viewer, user_id)
     if user_id == viewer.id and not active:
         raise ValidationError({"is_active": Msg("You cannot deactivate your own account.")})
+    changes: dict = {User.is_active: active}
+    if not active:  # its sessions end for good: reactivating must not bring them back
+        changes[User.session_epoch] = User.session_epoch + 1
     async with db.transaction():
-        await User.update({User.is_active: active}).where(User.id == user_id).run()
+        await User.update(changes).where(User.id == user_id).run()
         await generation.bump()
         await audit.record(viewer.actor, "activate" if active else "deactivate", "user", user_id)
 
@@ -455,31 +471,92 @@ async def demo_logins() -> list[dict]:
 # --- API tokens ------------------------------------------------------------------------
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_api_token(username: str, label: str = "") -> str:
-    """A new bearer token for the user; only its hash is kept, so it is shown once."""
+async def create_api_token(username: str, label: str = "", expires_days: int | None = None) -> str:
+    """A new bearer token for the user; only its hash is kept, so it is shown once.
+    `expires_days`: checked by the caller to be within TOKEN_EXPIRES_DAYS."""
     user = await User.select(User.id).where(User.username == username.strip().lower()).first().run()
     if user is None:
         raise NotFound
     token = "coop_" + secrets.token_urlsafe(32)
+    expires_at = _now() + dt.timedelta(days=expires_days) if expires_days else None
     async with db.transaction():
         await ApiToken.insert(
-            ApiToken(user=user["id"], token_hash=_token_hash(token), label=label[:TOKEN_LABEL_MAX])
+            ApiToken(
+                user=user["id"],
+                token_hash=_token_hash(token),
+                label=label[:TOKEN_LABEL_MAX],
+                expires_at=expires_at,
+            )
         ).run()
         await audit.record(command_line_viewer().actor, "create", "api_token", user["id"], label)
     return token
 
 
+async def list_api_tokens() -> list[dict]:
+    """Every token, without its hash (for `coop token list`)."""
+    return (
+        await ApiToken.select(
+            ApiToken.id,
+            ApiToken.user.username.as_alias("username"),
+            ApiToken.label,
+            ApiToken.created_at,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+        )
+        .order_by(ApiToken.id)
+        .run()
+    )
+
+
+async def revoke_api_token(token_id: int) -> None:
+    """The token stops working at once; the row stays, to show when it was revoked."""
+    async with db.transaction():
+        revoked = (
+            await ApiToken.update({ApiToken.revoked_at: _now()})
+            .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
+            .returning(ApiToken.id)
+            .run()
+        )
+        if not revoked:
+            raise NotFound
+        await audit.record(command_line_viewer().actor, "revoke", "api_token", token_id)
+
+
 async def viewer_for_token(token: str) -> Viewer | None:
+    """The token's user, or None for a token unknown, expired or revoked."""
+    now = _now()
     row = (
         await ApiToken.select(ApiToken.id, ApiToken.user)
-        .where(ApiToken.token_hash == _token_hash(token))
+        .where(
+            (ApiToken.token_hash == _token_hash(token))
+            & ApiToken.revoked_at.is_null()
+            & (ApiToken.expires_at.is_null() | (ApiToken.expires_at > now))
+        )
         .first()
         .run()
     )
     if row is None:
         return None
+    # At most one write a minute per token, decided by the UPDATE itself, so parallel
+    # requests with one token do not each write.
+    await (
+        ApiToken.update({ApiToken.last_used_at: now})
+        .where(
+            (ApiToken.id == row["id"])
+            & (
+                ApiToken.last_used_at.is_null()
+                | (ApiToken.last_used_at <= now - dt.timedelta(seconds=TOKEN_USE_RECORDED_EVERY))
+            )
+        )
+        .run()
+    )
     return await viewer_for(row["user"])

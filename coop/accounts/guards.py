@@ -15,9 +15,12 @@ from coop.accounts.store import GENERATION
 
 async def viewer_from_session(connection: ASGIConnection) -> Viewer | None:
     """The user signed in on this session, or None (`app.state.load_viewer`)."""
-    user_id = connection.session.get("user_id") if "session" in connection.scope else None
+    session = connection.session if "session" in connection.scope else {}
+    user_id, epoch = session.get("user_id"), session.get("session_epoch", 0)
     seen = connection.scope.get("state", {}).get(GENERATION)  # read with the session
-    return await viewer_for(user_id, seen) if isinstance(user_id, int) else None
+    if not isinstance(user_id, int) or not isinstance(epoch, int):
+        return None
+    return await viewer_for(user_id, seen, epoch)
 
 
 async def api_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -24,6 +24,7 @@ class User(Table, tablename="app_user", help_text="A person who signs in."):
     role = Varchar(length=30, choices=Role)
     is_active = Boolean(default=True)
     locale = Varchar(length=10, default="", help_text="Chosen language; empty = browser's.")
+    session_epoch = Integer(default=0, help_text="Sessions carry it; deactivating raises it.")
     created_at = Timestamptz(default=TimestamptzNow())
 
     @classmethod
@@ -66,6 +67,8 @@ class ApiToken(Table, tablename="api_token", help_text="Bearer tokens for the JS
     label = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
 
 
 class RateCount(Table, tablename="rate_count", help_text="Requests per client address per window."):

@@ -74,3 +74,30 @@ async def test_a_form_stashed_after_the_session_ended_is_stored_encrypted(client
     )  # fmt: skip
     assert (rows != [], number.encode() in raw, phone.encode() in raw) == (True, False, False)
     assert f'value="{phone}"' in back.text  # and the form still comes back filled in
+
+
+async def test_a_session_ended_by_deactivation_stays_ended_after_reactivation(client):
+    from coop.accounts import domain as accounts
+    from tests.factories import viewer
+
+    tree = await make_tree()
+    users = await make_role_users(tree)
+    await sign_in(client, "village")
+    signed_in = (await client.get("/")).url.path
+    admin = await viewer(users["admin"])
+    await accounts.set_active(admin, users["village"], False)
+    await accounts.set_active(admin, users["village"], True)
+    assert (signed_in, (await client.get("/")).url.path) == ("/", "/login")
+
+
+async def test_a_reactivated_user_signing_in_again_gets_a_working_session(client):
+    from coop.accounts import domain as accounts
+    from tests.factories import viewer
+
+    tree = await make_tree()
+    users = await make_role_users(tree)
+    admin = await viewer(users["admin"])
+    await accounts.set_active(admin, users["village"], False)
+    await accounts.set_active(admin, users["village"], True)
+    await sign_in(client, "village")
+    assert (await client.get("/")).url.path == "/"

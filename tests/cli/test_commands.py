@@ -342,6 +342,56 @@ def test_token_create_for_unknown_user_exits_nonzero(demo_dir):
     assert (result.returncode, result.stderr.strip()) == (1, "No user 'nobody'.")
 
 
+def test_token_create_expires_after_the_days_given_in_full_width_digits(demo_dir):
+    result = coop(demo_dir, "token", "create", "--user", "demo-village", "--expires-days", "３０")
+    assert result.returncode == 0, result.stderr
+    [(days,)] = query(
+        demo_dir / "coop.sqlite3",
+        "SELECT round(julianday(expires_at) - julianday(created_at)) FROM api_token",
+    )
+    assert days == 30
+
+
+@pytest.mark.parametrize("days", ["0", "3651", "-1", "1.5", "٣"])
+def test_token_create_refuses_expiry_days_outside_1_to_3650(demo_dir, days):
+    result = coop(demo_dir, "token", "create", "--user", "demo-village", "--expires-days", days)
+    rows = query(demo_dir / "coop.sqlite3", "SELECT count(*) FROM api_token")
+    assert (result.returncode, result.stderr.strip(), rows) == (
+        1,
+        "--expires-days takes a whole number from 1 to 3650.",
+        [(0,)],
+    )
+
+
+def test_token_list_shows_tokens_without_secrets_and_revoke_marks_one_revoked(demo_dir):
+    token = coop(demo_dir, "token", "create", "--user", "demo-village", "--label", "sync")
+    secret = token.stdout.strip().splitlines()[-1]
+    revoke = coop(demo_dir, "token", "revoke", "1")
+    again = coop(demo_dir, "token", "revoke", "1")
+    listing = coop(demo_dir, "token", "list")
+    header, row = listing.stdout.strip().splitlines()
+    fields = row.split("\t")
+    assert (
+        revoke.stdout.strip(),
+        again.returncode,
+        header.split("\t"),
+        fields[:3],
+        fields[5],
+        fields[6].endswith(" UTC"),
+        secret in listing.stdout,
+        hashlib.sha256(secret.encode()).hexdigest() in listing.stdout,
+    ) == (
+        "Token 1 revoked.",
+        1,
+        ["id", "user", "label", "created", "expires", "last used", "revoked"],
+        ["1", "demo-village", "sync"],
+        "-",
+        True,
+        False,
+        False,
+    )
+
+
 # export
 
 
