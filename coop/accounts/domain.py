@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from coop import db, generation, privacy
-from coop.access import ADMINS, Role, Scope, Viewer, require
+from coop.access import ADMINS, Role, Scope, Viewer, now, require
 from coop.accounts import ratelimit
 from coop.accounts.tables import ApiToken, StoredValue, User, UserScope
 from coop.audit import domain as audit
@@ -471,10 +471,6 @@ async def demo_logins() -> list[dict]:
 # --- API tokens ------------------------------------------------------------------------
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -486,7 +482,7 @@ async def create_api_token(username: str, label: str = "", expires_days: int | N
     if user is None:
         raise NotFound
     token = "coop_" + secrets.token_urlsafe(32)
-    expires_at = _now() + dt.timedelta(days=expires_days) if expires_days else None
+    expires_at = now() + dt.timedelta(days=expires_days) if expires_days else None
     async with db.transaction():
         await ApiToken.insert(
             ApiToken(
@@ -521,7 +517,7 @@ async def revoke_api_token(token_id: int) -> None:
     """The token stops working at once; the row stays, to show when it was revoked."""
     async with db.transaction():
         revoked = (
-            await ApiToken.update({ApiToken.revoked_at: _now()})
+            await ApiToken.update({ApiToken.revoked_at: now()})
             .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
             .returning(ApiToken.id)
             .run()
@@ -533,13 +529,13 @@ async def revoke_api_token(token_id: int) -> None:
 
 async def viewer_for_token(token: str) -> Viewer | None:
     """The token's user, or None for a token unknown, expired or revoked."""
-    now = _now()
+    at = now()
     row = (
         await ApiToken.select(ApiToken.id, ApiToken.user)
         .where(
             (ApiToken.token_hash == _token_hash(token))
             & ApiToken.revoked_at.is_null()
-            & (ApiToken.expires_at.is_null() | (ApiToken.expires_at > now))
+            & (ApiToken.expires_at.is_null() | (ApiToken.expires_at > at))
         )
         .first()
         .run()
@@ -549,12 +545,12 @@ async def viewer_for_token(token: str) -> Viewer | None:
     # At most one write a minute per token, decided by the UPDATE itself, so parallel
     # requests with one token do not each write.
     await (
-        ApiToken.update({ApiToken.last_used_at: now})
+        ApiToken.update({ApiToken.last_used_at: at})
         .where(
             (ApiToken.id == row["id"])
             & (
                 ApiToken.last_used_at.is_null()
-                | (ApiToken.last_used_at <= now - dt.timedelta(seconds=TOKEN_USE_RECORDED_EVERY))
+                | (ApiToken.last_used_at <= at - dt.timedelta(seconds=TOKEN_USE_RECORDED_EVERY))
             )
         )
         .run()
