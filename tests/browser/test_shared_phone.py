@@ -132,6 +132,9 @@ def test_page_left_open_from_before_another_sign_in_does_not_send_its_outbox(pag
     person = _person()
     sign_in(page, "demo-village", "demo-pass")
     _fill(page, person)
+    # The live ID check must have answered: one still waiting would reach the server after
+    # the sign-out below and take this page to the sign-in page instead.
+    expect(page.locator("#id-feedback")).not_to_be_empty()
     page.context.set_offline(True)
     _submit(page)
     expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
