@@ -7,18 +7,13 @@ import asyncio
 import datetime as dt
 import getpass
 import os
-import sqlite3
 import sys
-import tempfile
 import time
-import zipfile
 from pathlib import Path
-from typing import BinaryIO
 
 from coop import db, privacy
-from coop.settings import SECRETS_FILE, Settings
-
-DATABASE_IN_BACKUP = "coop.sqlite3"
+from coop.backup import private_file
+from coop.settings import Settings
 
 
 def _setup() -> Settings:
@@ -36,6 +31,15 @@ async def _migrate(settings: Settings) -> None:
 
 def cmd_migrate(args) -> None:
     settings = _setup()
+    if args.check:
+        pending = asyncio.run(db.pending_migrations())
+        if pending:
+            print(f"Pending migrations ({settings.engine_name}):")
+            for app, migration in pending:
+                print(f"  {app} {migration}")
+            sys.exit(1)
+        print(f"No migrations pending ({settings.engine_name}).")
+        return
     asyncio.run(_migrate(settings))
     print(f"Migrations applied ({settings.engine_name}).")
 
@@ -221,67 +225,28 @@ def cmd_maintenance(args) -> None:
     print("Expired sessions, sign-in throttles, rate counts and form keys deleted.")
 
 
-def _private_file(path: Path) -> BinaryIO:
-    """A new file, for this account only from the first byte; one of that name is replaced."""
-    path.unlink(missing_ok=True)
-    return os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb")
-
-
 def cmd_backup(args) -> None:
+    from coop import backup
+
     settings = _setup()
-    if settings.engine_name != "sqlite":
-        sys.exit("On PostgreSQL use pg_dump (see README); copy secrets.json beside it.")
     out = Path(args.out).resolve()
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / DATABASE_IN_BACKUP
-        source = sqlite3.connect(settings.sqlite_path, timeout=30)
-        target = sqlite3.connect(copy)
-        with target:
-            source.backup(target)  # SQLite's online backup: consistent while the app writes
-        source.close()
-        target.close()
-        with (
-            _private_file(out) as file,  # the archive holds the keys
-            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        ):
-            archive.write(copy, DATABASE_IN_BACKUP)
-            archive.write(settings.secrets_path, SECRETS_FILE)
+    try:
+        backup.backup(settings, out)
+    except backup.BackupError as error:
+        sys.exit(str(error))
     print(f"Backup written to {out}.")
 
 
 def cmd_restore(args) -> None:
+    from coop import backup
+
     settings = _setup()
-    if settings.engine_name != "sqlite":
-        sys.exit("On PostgreSQL use pg_restore (see README).")
     try:
-        archive = zipfile.ZipFile(args.file)
-    except zipfile.BadZipFile:
-        sys.exit(f"{args.file} is not a Coop Union backup.")
-    except OSError as error:
-        sys.exit(f"Cannot read {args.file}: {error.strerror or error}.")
-    with archive:
-        names = set(archive.namelist())
-        if not {DATABASE_IN_BACKUP, SECRETS_FILE} <= names:
-            sys.exit(f"{args.file} is not a Coop Union backup.")
-        with tempfile.TemporaryDirectory(dir=settings.data_dir) as tmp:
-            archive.extractall(tmp, members=[DATABASE_IN_BACKUP, SECRETS_FILE])
-            check = sqlite3.connect(Path(tmp) / DATABASE_IN_BACKUP)
-            try:
-                healthy = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            except sqlite3.DatabaseError:  # not an SQLite file at all
-                healthy = False
-            finally:
-                check.close()
-            if not healthy:
-                sys.exit("The database in this backup is damaged.")
-            target = settings.sqlite_path
-            for suffix in ("-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
-            for name in (DATABASE_IN_BACKUP, SECRETS_FILE):
-                (Path(tmp) / name).chmod(0o600)
-            os.replace(Path(tmp) / DATABASE_IN_BACKUP, target)
-            os.replace(Path(tmp) / SECRETS_FILE, settings.secrets_path)
-    print(f"Restored {args.file} into {settings.data_dir}. Start the app again.")
+        backup.restore(settings, Path(args.file), force=args.force)
+    except backup.BackupError as error:
+        sys.exit(str(error))
+    where = settings.data_dir if settings.engine_name == "sqlite" else "the PostgreSQL database"
+    print(f"Restored {args.file} into {where}. Start the app again.")
 
 
 def cmd_export_members(args) -> None:
@@ -307,7 +272,7 @@ def cmd_export_members(args) -> None:
         try:
             await domain.check_roster(export.viewer, where, full_numbers=args.full_numbers)
             # personal data, full numbers perhaps: for this account only, as backups are
-            with _private_file(Path(args.out)) as out:
+            with private_file(Path(args.out)) as out:
                 if args.format == "xlsx":
                     title = translate(Msg("Member roster"))
                     count = await xlsx_file(title, exports.header(keys), export.rows(), out)
@@ -386,7 +351,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="apply nothing; list pending migrations and exit 1 if there are any",
+    )
+    migrate.set_defaults(func=cmd_migrate)
     commands.add_parser(
         "maintenance", help="delete what ran out (the server does it hourly by itself)"
     ).set_defaults(func=cmd_maintenance)
@@ -439,12 +410,17 @@ def main(argv: list[str] | None = None) -> None:
     token_revoke.add_argument("id", help="the token's number in `coop token list`")
     token_revoke.set_defaults(func=cmd_token_revoke)
 
-    backup = commands.add_parser("backup", help="copy the live SQLite database and secrets")
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the live database and the secrets, as one file"
+    )
     backup.add_argument("--out", required=True)
     backup.set_defaults(func=cmd_backup)
 
     restore = commands.add_parser("restore", help="put a backup back (stop the app first)")
     restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that is not empty"
+    )
     restore.set_defaults(func=cmd_restore)
 
     export = commands.add_parser("export", help="write a roster file").add_subparsers(
