@@ -375,6 +375,10 @@ def sql_migration(app_name: str, migration_id: str, description: str, statements
         )
 
         async def run_statements():
+            # The engine migrating now, whose transaction this runs in: a table class keeps
+            # the first engine it was used with, so a second database would get the SQL
+            # outside its migration's transaction, or on the first database.
+            RawTable._meta.db = engine()
             for sql in statements:
                 await RawTable.raw(sql)
 
