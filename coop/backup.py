@@ -26,6 +26,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -288,7 +289,18 @@ def _manifest(archive: zipfile.ZipFile, file: Path) -> dict:
         raise BackupError(_damaged(file)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{file} is not a Coop Union backup this version can read.")
-    if manifest.get("engine") not in DATABASE_FILE:
+    engine = manifest.get("engine")
+    files, schema, rows = (manifest.get(key) for key in ("files", "schema", "rows"))
+    if not (
+        engine in DATABASE_FILE
+        and isinstance(files, dict)
+        and set(files) == {DATABASE_FILE[engine], SECRETS_FILE}
+        and set(files) <= names
+        and isinstance(schema, dict)
+        and all(isinstance(v, str) for v in schema.values())
+        and isinstance(rows, dict)
+        and all(re.fullmatch(r"\w+", t) and type(n) is int for t, n in rows.items())
+    ):
         raise BackupError(f"{file} is not a Coop Union backup.")
     return manifest
 
