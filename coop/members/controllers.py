@@ -469,7 +469,9 @@ class MemberController(Controller):
         member = await queries.get_member(viewer, member_id)
         data = await request.form()
         try:
-            await domain.update_member(viewer, member_id, forms.changes(data))
+            refused: dict = {}
+            changes = read_all(refused, forms.changes, data)
+            await domain.update_member(viewer, member_id, changes, refused)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             if "version" in error.errors:  # show the current details beside what was typed
@@ -498,7 +500,9 @@ class MemberController(Controller):
         require(viewer, MANAGERS)
         data = await request.form()
         try:
-            await domain.end_membership(viewer, member_id, **forms.leaving(data))
+            refused: dict = {}
+            leaving = read_all(refused, forms.leaving, data)
+            await domain.end_membership(viewer, member_id, **leaving, form_errors=refused)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             return _leave_page(member, form, status_code=422)

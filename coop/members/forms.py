@@ -178,9 +178,7 @@ def leaving(data: Mapping) -> dict:
         ),
         version=whole_number(data.get("version", ""), 0),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def template_name(data: Mapping) -> str:

@@ -94,3 +94,45 @@ async def test_live_id_check_after_sign_out_returns_to_the_page_not_the_check(cl
         },
     )
     assert answer.headers.get("hx-redirect") == "/login?next=/members/enroll"
+
+
+async def test_import_refused_for_error_rows_says_so_at_the_top(client, world):
+    from tests.members.test_imports import HEADER, _csv, _form_fields, _person, _upload
+
+    await sign_in(client, "federation")
+    uploaded = await _upload(client, _csv([HEADER, _person("王五"), _person("孙八", phone="123")]))
+    preview = await client.get(uploaded.headers["location"])
+    refused = await client.post(
+        uploaded.headers["location"],
+        data={**_form_fields(preview.text), "_csrf_token": csrf_token(preview)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    top = refused.text[refused.text.index("<main>") :][:600]
+    assert _summary(top) == [
+        ("confirm", "有 1 行有错误。请修改文件，或选择只导入没有错误的行。"),
+    ]
+    assert re.search(r'<input type="checkbox" id="confirm" name="skip_errors"', refused.text)
+
+
+async def test_leaving_without_date_or_receiving_union_shows_both(client, world):
+    from coop.members import domain as members
+    from tests.factories import make_member
+
+    tree, who = world
+    member_id = await make_member(who["federation"], tree)
+    await sign_in(client, "federation")
+    page = await client.get(f"/members/{member_id}/leave")
+    answer = await client.post(
+        f"/members/{member_id}/leave",
+        data={
+            "kind": "transfer",
+            "transferred_to": "",
+            "on": "",
+            "_csrf_token": csrf_token(page),
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422
+    assert [name for name, _ in _summary(answer.text)] == ["transferred_to", "on"]
+    assert (await members.get_member(who["federation"], member_id))["status"] != "left"
