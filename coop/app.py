@@ -213,7 +213,7 @@ def not_signed_in(request: Request, _: Exception) -> Response:
         else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     )
     if is_htmx(request):  # back to the page, not to the fragment it was asking for
-        target = htmx_page(request) or "/"
+        target = htmx_page(request) or target
     return redirect(request, f"/login?next={quote(target)}")
 
 
