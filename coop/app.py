@@ -56,7 +56,17 @@ from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
 from coop.trainings.controllers import PublicRegistrationController, TrainingController
 from coop.validation import Forbidden, Msg, NotFound, RateLimited, ValidationError
-from coop.web import flash, page, parsed_form, redirect, refuse, stash_form, take_flashes
+from coop.web import (
+    flash,
+    htmx_page,
+    is_htmx,
+    page,
+    parsed_form,
+    redirect,
+    refuse,
+    stash_form,
+    take_flashes,
+)
 
 log = logging.getLogger("coop")
 
@@ -170,7 +180,8 @@ def csrf_recovery(app):
             request = Request(scope)
             stash_form(request, parsed_form(request))
             refuse(request, Msg("This form had expired. Check it and send it again."))
-            response = redirect(request, request.url.path)
+            back = htmx_page(request) if is_htmx(request) else ""  # the page, not the fragment
+            response = redirect(request, back or request.url.path)
             await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
     return middleware
@@ -191,12 +202,18 @@ def forbidden(request: Request, _: Exception) -> Response:
 def not_signed_in(request: Request, _: Exception) -> Response:
     """To the sign-in page; a form posted after the session ran out comes back filled in."""
     if request.method == "POST":  # the guard has stashed the form
-        flash(request, Msg("Your session has ended. Sign in again; what you typed has been kept."))
+        flash(
+            request,
+            Msg("Your session has ended. Sign in again; what you typed has been kept."),
+            "warning",
+        )
     target = (
         request.url.path
         if request.method == "POST"
         else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     )
+    if is_htmx(request):  # back to the page, not to the fragment it was asking for
+        target = htmx_page(request) or target
     return redirect(request, f"/login?next={quote(target)}")
 
 

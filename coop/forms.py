@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from coop.i18n import TIME_ZONE
-from coop.validation import Msg
+from coop.validation import Msg, ValidationError
 
 INT_MAX = 2**31 - 1  # the largest value a database integer column holds
 
@@ -58,6 +58,32 @@ def decimal_number(value: str | None) -> Decimal | None:
     (`Decimal()` alone also reads other scripts' digits, exponents and underscores.)"""
     text = half_width(value or "").strip()
     return Decimal(text) if _DECIMAL.fullmatch(text) else None
+
+
+def raise_all(errors: dict[str, Msg], partial=None):
+    """`partial` when no field was refused; else one ValidationError carrying every error,
+    and `partial` (what could be read) so that later checks can still run on it."""
+    if errors:
+        raise ValidationError(errors, partial=partial)
+    return partial
+
+
+def read_all(errors: dict[str, Msg], read, *args, **kwargs):
+    """What `read(...)` returns; when it refuses, its errors join `errors` (a field's first
+    message stays) and its partial value is returned, so every check of a form runs and the
+    user sees all errors at once, not one per submit."""
+    try:
+        return read(*args, **kwargs)
+    except ValidationError as error:
+        merge_errors(errors, error.errors)
+        return error.partial
+
+
+def merge_errors(errors: dict[str, Msg], more: dict[str, Msg]) -> dict[str, Msg]:
+    """`more` added to `errors`; a field that already has a message keeps it."""
+    for name, message in more.items():
+        errors.setdefault(name, message)
+    return errors
 
 
 def choice_id(errors: dict[str, Msg], name: str, value: str | None, message: Msg) -> int:

@@ -40,9 +40,13 @@ class RateLimited(Exception):
 
 
 class ValidationError(Exception):
-    def __init__(self, errors: dict[str, Msg]):
+    """Every refused field of a form at once (`errors`, field name → message); `partial` is
+    what could be read, so the checks that follow (the domain's) still run on it."""
+
+    def __init__(self, errors: dict[str, Msg], partial=None):
         super().__init__(", ".join(errors))
         self.errors = errors
+        self.partial = partial
 
 
 def _is_control(ch: str) -> bool:

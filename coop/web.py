@@ -29,6 +29,17 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def htmx_page(request: Request) -> str:
+    """The page (path and query) an htmx request came from, from its HX-Current-URL; empty
+    when that is not a usable path on this site."""
+    try:
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+    except ValueError:
+        return ""
+    path = current.path + (f"?{current.query}" if current.query else "")
+    return safe_next(path, default="")
+
+
 def htmx_target(request: Request) -> str:
     """The id of the element an htmx request will swap into (htmx 4 sends `tag#id`)."""
     return request.headers.get("hx-target", "").rpartition("#")[2]
@@ -84,8 +95,9 @@ def page(template: str, *, status_code: int = 200, **context) -> Template:
     )
 
 
-def flash(request: Request, message: Msg) -> None:
-    request.session.setdefault("flash", []).append([message.text, message.params])
+def flash(request: Request, message: Msg, kind: str = "") -> None:
+    """A message for the next page; `kind` "warning" shows it as one (not as a success)."""
+    request.session.setdefault("flash", []).append([message.text, message.params, kind])
 
 
 def refuse(request: Request, message: Msg) -> None:
@@ -102,10 +114,14 @@ def flash_refusal(request: Request, error: ValidationError) -> None:
     refuse(request, next(iter(error.errors.values())))
 
 
-def take_flashes(request: Request) -> list[Msg]:
+def take_flashes(request: Request) -> list[tuple[Msg, str]]:
+    """The messages for this page, each with its kind ("" or "warning")."""
     if "session" not in request.scope or not request.session.get("flash"):
         return []
-    return [Msg(text, **params) for text, params in request.session.pop("flash")]
+    return [
+        (Msg(text, **params), (kind or [""])[0])
+        for text, params, *kind in request.session.pop("flash")
+    ]
 
 
 def stash_form(request: Request, values: FormMultiDict) -> None:
@@ -137,6 +153,16 @@ class FormState:
     def __init__(self, values: dict | None = None, errors: dict[str, Msg] | None = None):
         self.values = {k: v for k, v in (values or {}).items()}
         self.errors = errors or {}
+
+    @property
+    def errors(self) -> dict[str, Msg]:
+        return self._errors
+
+    @errors.setter
+    def errors(self, errors: dict[str, Msg]) -> None:
+        """In the order of the form's fields (as sent), so the error summary reads like it."""
+        order = {name: place for place, name in enumerate(self.values)}
+        self._errors = dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
 
     @classmethod
     def from_multidict(cls, data: FormMultiDict | dict[str, list[str]], errors=None) -> FormState:

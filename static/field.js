@@ -16,6 +16,14 @@
 // Signing out deletes the drafts, after a warning when something is still unsent.
 (function () {
   "use strict";
+  // The live ID check speaks once the number is whole (18 characters) or the field is left
+  // (its hx-trigger "change"), not at every key while it is still being typed.
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (el.dataset && el.dataset.idCheck && el.value.replace(/\s/g, "").length >= 18) {
+      el.dispatchEvent(new Event("id-typed"));
+    }
+  });
   var DAY = 86400000;
   var DRAFT_DAYS = 7;
   var bar = document.getElementById("outbox");
@@ -191,10 +199,14 @@
       return response.text().then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
         var reasons = Array.prototype.map.call(
-          page.querySelectorAll("main .error, main .alert, main [role=alert]"),
+          page.querySelectorAll("main .error, main .alert, main [role=alert]:not(#error-summary)"),
           function (el) { return el.textContent.trim(); }
         ).filter(Boolean);
-        return { outcome: "refused", reason: reasons.join(" ") || response.status + " " + response.statusText };
+        return {
+          outcome: "refused",
+          reason: reasons.join(" ") || response.status + " " + response.statusText,
+          page: !where && page.querySelector("main form") ? page : null, // the form with its errors
+        };
       });
     }, function (error) {
       clearTimeout(timer);
@@ -220,6 +232,22 @@
     });
   }
 
+  // The server's page with the form's errors in place of this one's <main>; the error
+  // summary takes the focus, as on a page loaded whole.
+  function showAnswer(page, key) {
+    var main = page.querySelector("main");
+    document.querySelector("main").replaceWith(main);
+    document.title = page.title;
+    if (window.htmx) htmx.process(main);
+    Array.prototype.forEach.call(main.querySelectorAll("form[data-field]"), function (form) {
+      interceptSubmit(form, key);
+      keepDrafts(form).catch(broken);
+    });
+    var summary = main.querySelector("#error-summary");
+    window.scrollTo(0, 0);
+    if (summary) summary.focus();
+  }
+
   function interceptSubmit(form, key) {
     if (!key) return;
     form.addEventListener("submit", function (event) {
@@ -239,14 +267,14 @@
       };
       form.dataset.sending = "1";
       send(item).then(function (answer) {
-        if (answer.outcome === "done") {
-          return remove("drafts", item.draft).catch(function () {}).then(function () {
-            location.assign(answer.location || location.href);
-          });
-        }
-        if (answer.outcome === "signin") return location.assign(answer.location);
-        // Refused: post it the plain way so the page shows why, with what was typed.
-        HTMLFormElement.prototype.submit.call(form);
+        // Answered, whatever the answer: the draft goes (the page shown keeps what was typed).
+        return remove("drafts", item.draft).catch(function () {}).then(function () {
+          if (answer.outcome === "done") return location.assign(answer.location || location.href);
+          if (answer.outcome === "signin") return location.assign(answer.location);
+          if (answer.page) return showAnswer(answer.page, key);
+          // Refused without a page: post it the plain way so the page shows why.
+          HTMLFormElement.prototype.submit.call(form);
+        });
       }, function () {
         delete form.dataset.sending;
         return enqueue(item).then(function () {

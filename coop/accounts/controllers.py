@@ -11,6 +11,7 @@ from coop.access import Scope, Viewer
 from coop.accounts import domain, forms
 from coop.accounts.guards import public_rate_limit
 from coop.accounts.store import rotate_session
+from coop.forms import read_all
 from coop.guards import admin_only, load_viewer, provide_viewer
 from coop.i18n import LOCALES, translate
 from coop.orgs import domain as orgs
@@ -179,7 +180,9 @@ class UserController(Controller):
     async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
         try:
-            user_id = await domain.save_user(viewer, forms.user(data, creating=True))
+            refused: dict = {}
+            person = read_all(refused, forms.user, data, creating=True)
+            user_id = await domain.save_user(viewer, person, form_errors=refused)
         except ValidationError as error:
             return invalid("accounts/form.html", data, error, **await _user_page(None))
         flash(request, Msg("Saved."))
@@ -200,7 +203,9 @@ class UserController(Controller):
         user = await domain.get_user(viewer, user_id)
         data = await request.form()
         try:
-            await domain.save_user(viewer, forms.user(data, creating=False), user_id)
+            refused: dict = {}
+            person = read_all(refused, forms.user, data, creating=False)
+            await domain.save_user(viewer, person, user_id, refused)
         except ValidationError as error:
             return invalid("accounts/form.html", data, error, **await _user_page(user))
         flash(request, Msg("Saved."))

@@ -342,11 +342,17 @@ async def _check_scope(errors: dict[str, Msg], data: UserInput) -> list[UserScop
     return []
 
 
-async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None) -> int:
-    """Create a user (with a password) or change one's name, role and scope."""
+async def save_user(
+    viewer: Viewer,
+    data: UserInput,
+    user_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
+) -> int:
+    """Create a user (with a password) or change one's name, role and scope. `form_errors`
+    (what the form already refused) are raised with the checks here, all at once."""
     require(viewer, ADMINS)
-    errors: dict[str, Msg] = {}
-    if not USERNAME_PATTERN.match(data.username):
+    errors: dict[str, Msg] = dict(form_errors or {})
+    if "username" not in errors and not USERNAME_PATTERN.match(data.username):
         errors["username"] = Msg(
             "3 to 50 characters: lower-case letters, digits, dot, dash or underscore."
         )
@@ -355,7 +361,7 @@ async def save_user(viewer: Viewer, data: UserInput, user_id: int | None = None)
     else:
         await get_user(viewer, user_id)
         if user_id == viewer.id and data.role is not Role.union_admin:
-            errors["role"] = Msg("You cannot take away your own admin role.")
+            errors.setdefault("role", Msg("You cannot take away your own admin role."))
     taken = User.exists().where(User.username == data.username)
     if user_id is not None:
         taken = taken.where(User.id != user_id)

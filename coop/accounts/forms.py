@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.datastructures import FormMultiDict
 
 from coop.accounts.domain import DISPLAY_NAME_MAX, PASSWORD_MAX, USERNAME_MAX, Role, UserInput
-from coop.forms import id_list, whole_number
+from coop.forms import id_list, raise_all, whole_number
 from coop.validation import Msg, ValidationError, clean_text
 
 
@@ -30,9 +30,7 @@ def user(data: FormMultiDict, *, creating: bool) -> UserInput:
         village_ids=id_list(data.getall("village_ids", [])),
         password=data.get("password", "") if creating else None,
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def sign_in(data: FormMultiDict) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from coop.accounts import idempotency
 from coop.accounts.guards import public_rate_limit
 from coop.contests import domain, exports, forms
 from coop.contests.tables import Contest, Criterion
-from coop.forms import as_local_input, id_list, whole_number
+from coop.forms import as_local_input, id_list, read_all, whole_number
 from coop.guards import organizers, provide_viewer, signed_in
 from coop.i18n import translate
 from coop.members import domain as members
@@ -131,12 +131,15 @@ class ContestController(Controller):
     @post("/new")
     async def create(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
+        refused: dict = {}
         try:
             contest_id = await idempotency.created_once(
                 _submission_key(data),
                 viewer.id,
                 {k: data.getall(k) for k in data},
-                lambda: domain.save_contest(viewer, forms.contest(data)),
+                lambda: domain.save_contest(
+                    viewer, read_all(refused, forms.contest, data), form_errors=refused
+                ),
             )
         except ValidationError as error:
             return await _contest_page(viewer, _bounced(data, error), None, status_code=422)
@@ -173,7 +176,9 @@ class ContestController(Controller):
         contest = await domain.contest_for_edit(viewer, contest_id)
         data = await request.form()
         try:
-            await domain.save_contest(viewer, forms.contest(data), contest_id)
+            refused: dict = {}
+            changes = read_all(refused, forms.contest, data)
+            await domain.save_contest(viewer, changes, contest_id, refused)
         except ValidationError as error:
             return await _contest_page(viewer, _bounced(data, error), contest, status_code=422)
         flash(request, Msg("Saved."))
@@ -207,12 +212,15 @@ class ContestController(Controller):
     ) -> object:
         await domain.contest_for_edit(viewer, contest_id)
         data = await request.form()
+        refused: dict = {}
         try:
             await idempotency.created_once(
                 _submission_key(data),
                 viewer.id,
                 {k: data.getall(k) for k in data},
-                lambda: domain.save_criterion(viewer, contest_id, forms.criterion(data)),
+                lambda: domain.save_criterion(
+                    viewer, contest_id, read_all(refused, forms.criterion, data), None, refused
+                ),
             )
         except ValidationError as error:
             return await _scheme_page(viewer, contest_id, _bounced(data, error), status_code=422)
@@ -309,7 +317,9 @@ class ContestController(Controller):
     ) -> object:
         data = await request.form()
         try:
-            await domain.enter(viewer, contest_id, forms.entry(data))
+            refused: dict = {}
+            entry = read_all(refused, forms.entry, data)
+            await domain.enter(viewer, contest_id, entry, refused)
         except ValidationError as error:
             return await _entry_page(viewer, contest_id, _bounced(data, error), "", status_code=422)
         flash(request, Msg("Entered."))

@@ -18,7 +18,7 @@ from coop.contests.domain import (
     EntryInput,
     parse_score,
 )
-from coop.forms import choice_id, decimal_number, id_list, local_moment, whole_number
+from coop.forms import choice_id, decimal_number, id_list, local_moment, raise_all, whole_number
 from coop.validation import Msg, NotFound, ValidationError, clean_text
 
 
@@ -77,9 +77,7 @@ def contest(data: Mapping) -> ContestInput:
         ties_go_up=data.get("ties_go_up", "1") == "1",
         version=whole_number(version, 0),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def criterion(data: Mapping) -> CriterionInput:
@@ -104,9 +102,7 @@ def criterion(data: Mapping) -> CriterionInput:
         linear=data.get("rule", "linear") == "linear",
         thresholds=thresholds,
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def entry(data: Mapping) -> EntryInput:
@@ -124,9 +120,7 @@ def entry(data: Mapping) -> EntryInput:
         errors["link"] = Msg("Enter a link starting with https://.")
     if not result.member_ids:
         errors["member_ids"] = Msg("Choose the member who enters.")
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def figures(data: Mapping, measured: list[dict]) -> dict[int, Decimal]:

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from coop.access import MANAGERS, Viewer, require, today
-from coop.forms import id_list, whole_number
+from coop.forms import id_list, read_all, whole_number
 from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
 from coop.members import choices, domain, exports, forms, imports, queries
@@ -228,9 +228,9 @@ class MemberController(Controller):
         data = await request.form()
         form = FormState.from_multidict(data)
         try:
-            member_id = await domain.enroll(
-                viewer, forms.enrollment(data), data.get("submission_key")
-            )
+            refused: dict = {}
+            person = read_all(refused, forms.enrollment, data)
+            member_id = await domain.enroll(viewer, person, data.get("submission_key"), refused)
         except ValidationError as error:
             form.errors = error.errors
             return await _enroll_page(viewer, form, status_code=422)
@@ -469,7 +469,9 @@ class MemberController(Controller):
         member = await queries.get_member(viewer, member_id)
         data = await request.form()
         try:
-            await domain.update_member(viewer, member_id, forms.changes(data))
+            refused: dict = {}
+            changes = read_all(refused, forms.changes, data)
+            await domain.update_member(viewer, member_id, changes, refused)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             if "version" in error.errors:  # show the current details beside what was typed
@@ -498,7 +500,9 @@ class MemberController(Controller):
         require(viewer, MANAGERS)
         data = await request.form()
         try:
-            await domain.end_membership(viewer, member_id, **forms.leaving(data))
+            refused: dict = {}
+            leaving = read_all(refused, forms.leaving, data)
+            await domain.end_membership(viewer, member_id, **leaving, form_errors=refused)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             return _leave_page(member, form, status_code=422)

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from coop.access import today
-from coop.forms import INT_MAX, optional_date, whole_number
+from coop.forms import INT_MAX, optional_date, raise_all, whole_number
 from coop.members import imports
 from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS, STATUSES
 from coop.members.domain import (
@@ -115,9 +115,7 @@ def enrollment_of(
         ),
         worker_post=_choice(errors, "worker_post", worker_post, POSTS),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def enrollment(data: Mapping) -> EnrollmentInput:
@@ -147,9 +145,7 @@ def changes(data: Mapping) -> MemberChanges:
         **_profile(errors, **_profile_values(data)),
         version=whole_number(version, 0),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def new_post(data: Mapping) -> tuple[str, dt.date]:
@@ -182,9 +178,7 @@ def leaving(data: Mapping) -> dict:
         ),
         version=whole_number(data.get("version", ""), 0),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def template_name(data: Mapping) -> str:

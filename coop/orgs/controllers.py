@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
 from coop.access import Scope, Viewer
+from coop.forms import read_all
 from coop.guards import organizers, provide_viewer
 from coop.orgs import domain, forms
 from coop.orgs.tables import Union
@@ -75,7 +76,9 @@ class FormPage:
         data = await request.form()
         record_id = record["id"] if record else None
         try:
-            saved = await self.save(viewer.scope, viewer.actor, self.parse(data), record_id)
+            refused: dict = {}
+            typed = read_all(refused, self.parse, data)
+            saved = await self.save(viewer.scope, viewer.actor, typed, record_id, refused)
         except ValidationError as error:
             return invalid(self.template, data, error, **await self.context(viewer, record))
         flash(request, Msg("Saved."))

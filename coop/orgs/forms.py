@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.datastructures import FormMultiDict
 
-from coop.forms import choice_id, optional_date
+from coop.forms import choice_id, optional_date, raise_all
 from coop.orgs.domain.standards import StandardItemInput
 from coop.orgs.domain.union_tree import (
     NAME_MAX,
@@ -14,7 +14,7 @@ from coop.orgs.domain.union_tree import (
     VillageInput,
 )
 from coop.orgs.queries import split_products
-from coop.validation import Msg, ValidationError, clean_text
+from coop.validation import Msg, clean_text
 
 
 def federation(data: FormMultiDict) -> FederationInput:
@@ -26,9 +26,7 @@ def federation(data: FormMultiDict) -> FederationInput:
         ),
         founded_on=optional_date(errors, "founded_on", data.get("founded_on")),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def village(data: FormMultiDict) -> VillageInput:
@@ -39,9 +37,7 @@ def village(data: FormMultiDict) -> VillageInput:
             errors, "town_id", data.get("town_id"), Msg("Choose a town from the list.")
         ),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def cooperative(data: FormMultiDict) -> CooperativeInput:
@@ -63,9 +59,7 @@ def cooperative(data: FormMultiDict) -> CooperativeInput:
             )
         ),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def standard_item(data: FormMultiDict) -> StandardItemInput:

@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery
 from coop.access import Viewer
 from coop.accounts import idempotency
 from coop.accounts.guards import public_rate_limit
-from coop.forms import as_local_input, id_list
+from coop.forms import as_local_input, id_list, read_all
 from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
 from coop.members import choices as member_choices
@@ -133,12 +133,15 @@ class TrainingController(Controller):
     @post("/programmes/new")
     async def create_programme(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         data = await request.form()
+        refused: dict = {}
         try:
             programme_id = await idempotency.created_once(
                 _submission_key(data),
                 viewer.id,
                 _values(data),
-                lambda: planning.save_programme(viewer, forms.programme(data)),
+                lambda: planning.save_programme(
+                    viewer, read_all(refused, forms.programme, data), form_errors=refused
+                ),
             )
         except ValidationError as error:
             return invalid(PROGRAMME_FORM, data, error, **await _programme_form(viewer, None))
@@ -175,8 +178,10 @@ class TrainingController(Controller):
     ) -> object:
         programme = await queries.programme_for_edit(viewer, programme_id)
         data = await request.form()
+        refused: dict = {}
         try:
-            await planning.save_programme(viewer, forms.programme(data), programme_id)
+            changes = read_all(refused, forms.programme, data)
+            await planning.save_programme(viewer, changes, programme_id, refused)
         except ValidationError as error:
             return invalid(PROGRAMME_FORM, data, error, **await _programme_form(viewer, programme))
         flash(request, Msg("Saved."))
@@ -206,12 +211,15 @@ class TrainingController(Controller):
     ) -> object:
         programme = await queries.programme_for_edit(viewer, programme_id)
         data = await request.form()
+        refused: dict = {}
         try:
             session_id = await idempotency.created_once(
                 _submission_key(data),
                 viewer.id,
                 _values(data),
-                lambda: planning.create_session(viewer, programme_id, forms.session(data)),
+                lambda: planning.create_session(
+                    viewer, programme_id, read_all(refused, forms.session, data), refused
+                ),
             )
         except ValidationError as error:
             return invalid(SESSION_FORM, data, error, **_session_form(programme, None))
@@ -246,8 +254,10 @@ class TrainingController(Controller):
     ) -> object:
         session = await queries.session_for_edit(viewer, session_id)
         data = await request.form()
+        refused: dict = {}
         try:
-            await planning.update_session(viewer, session_id, forms.session(data))
+            changes = read_all(refused, forms.session, data)
+            await planning.update_session(viewer, session_id, changes, refused)
         except ValidationError as error:
             current = await queries.get_session(viewer, session_id)  # the version saved meanwhile
             context = _session_form(_programme_of(session), current)
@@ -302,7 +312,9 @@ class TrainingController(Controller):
         session = await queries.get_session(viewer, session_id)
         data = await request.form()
         try:
-            await attendance.add_walk_in(viewer, session_id, forms.registration(data))
+            refused: dict = {}
+            person = read_all(refused, forms.registration, data)
+            await attendance.add_walk_in(viewer, session_id, person, refused)
         except ValidationError as error:
             places = await queries.places(session)
             return invalid(CHECK_IN, data, error, **places, **await _check_in(viewer, session))
@@ -515,7 +527,9 @@ class PublicRegistrationController(Controller):
                         )
                     }
                 )
-            registered = await registration.register(session, forms.registration(data), key)
+            refused: dict = {}
+            person = read_all(refused, forms.registration, data)
+            registered = await registration.register(session, person, key, refused)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             if not idempotency.is_signed_key(key) or isinstance(error, idempotency.KeyReused):

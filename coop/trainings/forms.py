@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import fields
 
-from coop.forms import choice_id, local_moment, whole_number
+from coop.forms import choice_id, local_moment, raise_all, whole_number
 from coop.members.identity import check_mobile, check_resident_id
 from coop.trainings.domain.inputs import (
     CAPACITY_MAX,
@@ -24,7 +24,7 @@ from coop.trainings.domain.inputs import (
     RegistrationInput,
     SessionInput,
 )
-from coop.validation import Msg, ValidationError, clean_text
+from coop.validation import Msg, clean_text
 
 HONEYPOT = "homepage"  # hidden from people; a bot that fills it is refused
 SESSION_FIELDS = tuple(field.name for field in fields(SessionInput))  # the page's order
@@ -39,9 +39,7 @@ def programme(data: Mapping) -> ProgrammeInput:
             errors, "union_id", data.get("union_id"), Msg("Choose a union from the list.")
         ),
     )
-    if errors:
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def _paragraphs(errors: dict[str, Msg], name: str, value: str | None) -> str:
@@ -118,9 +116,8 @@ def session_input(
             errors.setdefault(name, Msg("This field is required."))
     if capacity is None:
         errors["capacity"] = Msg("Enter a number of seats from 1 to {max}.", max=CAPACITY_MAX)
-    if errors:  # in the order of the page's fields
-        raise ValidationError({name: errors[name] for name in SESSION_FIELDS if name in errors})
-    return result
+    # in the order of the page's fields
+    return raise_all({name: errors[name] for name in SESSION_FIELDS if name in errors}, result)
 
 
 def registration(data: Mapping) -> RegistrationInput:
@@ -166,8 +163,7 @@ def registration_input(
             errors["phone"] = error
         if result.resident_id.strip() and (error := check_resident_id(result.resident_id).error):
             errors["resident_id"] = error
-        raise ValidationError(errors)
-    return result
+    return raise_all(errors, result)
 
 
 def lookup(data: Mapping) -> tuple[str, str]:

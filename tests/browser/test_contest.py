@@ -135,9 +135,10 @@ def test_judge_scores_organizer_locks_and_publishes_public_sees_ranking(
         field["直播表现"].fill("abc")
         field["互动"].fill("12")
         save = judge.locator('form.scores button[type="submit"]')
-        with judge.expect_navigation() as refused:
-            save.click()
-        assert refused.value is not None and refused.value.status == 422
+        with judge.expect_response(lambda r: r.request.method == "POST") as refused:
+            save.click()  # one request: the answer's page takes the place of this one's
+        assert refused.value.status == 422
+        expect(judge.locator("#error-summary")).to_be_focused()
         expect(judge).to_have_url(re.compile(rf"{SHEET}/entries/{entry_ids[0]}$"))
         for name in ("产品知识", "直播表现"):
             input_id = fields[name]

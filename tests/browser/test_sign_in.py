@@ -71,7 +71,8 @@ def test_village_organizer_sees_only_their_cooperative_and_switches_language(pag
 def test_wrong_password_shows_error_and_keeps_username(page: Page):
     sign_in(page, "demo-village", "not-the-password")
 
-    expect(page.get_by_text("用户名或密码错误。")).to_be_visible()
+    expect(page.locator("#password-error")).to_have_text("用户名或密码错误。")
+    expect(page.locator("#error-summary a")).to_have_text("用户名或密码错误。")
     expect(page.get_by_label("用户名")).to_have_value("demo-village")
     expect(page.get_by_label("密码")).to_have_value("")
     assert_no_horizontal_scroll(page)

@@ -14,6 +14,7 @@ from coop.contests import queries
 from coop.contests.domain.setup import _in_window, contest_for_edit
 from coop.contests.queries import Kind, Status, criteria, get_contest, get_entry
 from coop.contests.tables import Contest, Entry, EntryMember, Figure
+from coop.forms import merge_errors, raise_all
 from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.validation import Msg, NotFound, ValidationError
@@ -35,8 +36,11 @@ class EntryInput:
     notes: str = ""
 
 
-async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
-    """Enter a member (or a team); one entry per member per contest."""
+async def enter(
+    viewer: Viewer, contest_id: int, data: EntryInput, form_errors: dict[str, Msg] | None = None
+) -> int:
+    """Enter a member (or a team); one entry per member per contest. `form_errors` (what
+    the form already refused) are raised with the checks here, all at once."""
     require(viewer, ORGANIZERS)
     contest = await get_contest(viewer, contest_id)
     errors: dict[str, Msg] = {}
@@ -72,8 +76,7 @@ async def enter(viewer: Viewer, contest_id: int, data: EntryInput) -> int:
     taken = await queries.entered(contest_id, ids)
     if taken and "member_ids" not in errors:
         errors["member_ids"] = Msg("{name} has already entered this contest.", name=taken[0])
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     async with db.transaction():
         await Contest.update({Contest.version: Contest.version}).where(Contest.id == contest_id)
         taken = await queries.entered(contest_id, ids)  # entered by someone else a moment ago

@@ -25,6 +25,7 @@ from coop.contests.queries import (
     weights_total,
 )
 from coop.contests.tables import Contest, Criterion, Judge, Result
+from coop.forms import merge_errors, raise_all
 from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.validation import Forbidden, Msg, ValidationError
@@ -93,7 +94,14 @@ def _check_contest(errors: dict[str, Msg], data: ContestInput) -> None:
         errors["award_tiers"] = Msg("Give at least one award, one per line: name and number.")
 
 
-async def save_contest(viewer: Viewer, data: ContestInput, contest_id: int | None = None) -> int:
+async def save_contest(
+    viewer: Viewer,
+    data: ContestInput,
+    contest_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
+) -> int:
+    """A new or changed contest; `form_errors` (what the form already refused) are raised
+    with the checks here, all at once."""
     require(viewer, MANAGERS)
     errors: dict[str, Msg] = {}
     if data.union_id not in {u["id"] for u in await orgs.running_unions(viewer.scope)}:
@@ -102,8 +110,7 @@ async def save_contest(viewer: Viewer, data: ContestInput, contest_id: int | Non
     current = await contest_for_edit(viewer, contest_id) if contest_id else None
     if current and current.locked:
         errors["title"] = Msg("The results are locked: the contest can no longer change.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     values = {
         Contest.title: data.title,
         Contest.description: data.description,
@@ -157,23 +164,30 @@ async def _scheme_for_edit(viewer: Viewer, contest_id: int) -> ContestView:
 
 
 async def save_criterion(
-    viewer: Viewer, contest_id: int, data: CriterionInput, criterion_id: int | None = None
+    viewer: Viewer,
+    contest_id: int,
+    data: CriterionInput,
+    criterion_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
 ) -> int:
+    """A criterion of the marking scheme; `form_errors` (what the form already refused) are
+    raised with the checks here, all at once (a number the form could not read is None)."""
     await _scheme_for_edit(viewer, contest_id)
     errors: dict[str, Msg] = {}
-    if not Decimal(0) < data.max_score <= CRITERION_MAX:
+    if data.max_score is not None and not Decimal(0) < data.max_score <= CRITERION_MAX:
         errors["max_score"] = Msg("Enter a maximum from 0.01 to 1000.")
-    if not Decimal(0) < data.weight <= WEIGHTS_TOTAL:
+    if data.weight is not None and not Decimal(0) < data.weight <= WEIGHTS_TOTAL:
         errors["weight"] = Msg("Enter a weight from 0.01 to 100.")
     if data.kind not in {k.value for k in Kind}:
         errors["kind"] = Msg("Choose from the list.")
+    if form_errors:  # what the form could not read is not compared
+        raise_all(merge_errors(dict(form_errors), errors))
     thresholds = sorted(data.thresholds or [])
     if data.kind == Kind.measured.value and not data.linear and not thresholds:
         errors["thresholds"] = Msg("Give at least one threshold: a figure and its points.")
     if any(points > data.max_score for _, points in thresholds):
         errors["thresholds"] = Msg("Threshold points cannot exceed the maximum.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(errors)
     values = dict(
         name=data.name,
         max_score=data.max_score,

@@ -14,6 +14,7 @@ from coop import db, privacy
 from coop.access import ORGANIZERS, Viewer, actor_id, is_unique_violation, now, require
 from coop.accounts import idempotency
 from coop.audit import domain as audit
+from coop.forms import merge_errors, raise_all
 from coop.i18n import local_today
 from coop.members.domain.records import (
     NewMember,
@@ -26,7 +27,7 @@ from coop.members.queries import ACTIVE, Status, _holder, get_member
 from coop.members.tables import Member, MemberSearchKey, WorkerPost
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union, Village
-from coop.validation import Msg, NotFound, ValidationError
+from coop.validation import Msg, NotFound
 
 NAME_MAX = 50
 NUMBER_TYPED_MAX = 40  # an ID or mobile number as typed, spaces and dashes included
@@ -161,28 +162,34 @@ async def _check_recruiter(errors: dict[str, Msg], recruiter_id: int | None, coo
 # --- enrolling -------------------------------------------------------------------
 
 
-async def enroll(viewer: Viewer, data: EnrollmentInput, submission_key: str | None = None) -> int:
+async def enroll(
+    viewer: Viewer,
+    data: EnrollmentInput,
+    submission_key: str | None = None,
+    form_errors: dict[str, Msg] | None = None,
+) -> int:
     """Save a person as an applicant; the member ID. Retrying the same key returns the same ID.
 
-    Raises ValidationError (field messages), AlreadyRegistered (the ID number is
-    an active applicant or member), or idempotency.KeyReused.
+    Raises ValidationError (field messages: `form_errors`, what the form already refused in
+    `data`, with every check here added, so all show at once), AlreadyRegistered (the ID
+    number is an active applicant or member), or idempotency.KeyReused.
     """
     require(viewer, ORGANIZERS)
     payload = {k: v for k, v in vars(data).items()}
-    key = f"enroll:{submission_key}" if submission_key else None
+    key = f"enroll:{submission_key}" if submission_key and not form_errors else None
     if key and (done := await idempotency.stored_result(key, actor_id(viewer), payload)):
         return done["member_id"]
-    errors: dict[str, Msg] = {}
+    errors: dict[str, Msg] = dict(form_errors or {})
+    found: dict[str, Msg] = {}
     checked = check_resident_id(data.resident_id)
     if checked.error:
-        errors["resident_id"] = checked.error
+        found["resident_id"] = checked.error
     phone, phone_error = check_mobile(data.phone)
     if phone_error:
-        errors["phone"] = phone_error
-    cooperative = await _check_place(viewer, errors, data.cooperative_id, data.village_id)
-    await _check_recruiter(errors, data.recruited_by_id, data.cooperative_id)
-    if errors:
-        raise ValidationError(errors)
+        found["phone"] = phone_error
+    cooperative = await _check_place(viewer, found, data.cooperative_id, data.village_id)
+    await _check_recruiter(found, data.recruited_by_id, data.cooperative_id)
+    raise_all(merge_errors(errors, found))
     values = applicant_values(data, checked, phone, cooperative["federation"])
     id_hash = values["id_hash"]
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from coop import db, privacy
 from coop.access import MANAGERS, Viewer, actor_id, require
 from coop.audit import domain as audit
+from coop.forms import merge_errors, raise_all
 from coop.i18n import local_day, local_today
 from coop.members.domain.enrollment import _check_place, _check_recruiter
 from coop.members.domain.records import _event, _search_keys
@@ -44,8 +45,14 @@ class MemberChanges:
 # --- editing and revealing -----------------------------------------------------------
 
 
-async def update_member(viewer: Viewer, member_id: int, changes: MemberChanges) -> None:
-    """Change contact and profile details; refused if someone else changed the record first."""
+async def update_member(
+    viewer: Viewer,
+    member_id: int,
+    changes: MemberChanges,
+    form_errors: dict[str, Msg] | None = None,
+) -> None:
+    """Change contact and profile details; refused if someone else changed the record first.
+    `form_errors` (what the form already refused) are raised with every check here."""
     member = await get_member(viewer, member_id)
     errors: dict[str, Msg] = {}
     phone = ""
@@ -57,8 +64,7 @@ async def update_member(viewer: Viewer, member_id: int, changes: MemberChanges) 
     await _check_recruiter(errors, changes.recruited_by_id, member["cooperative"])
     if changes.recruited_by_id == member_id:
         errors["recruited_by_id"] = Msg("A member cannot have recruited themselves.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     stored = (
         await Member.select(Member.id_encrypted, Member.phone_encrypted)
         .where(Member.id == member_id)
@@ -222,19 +228,20 @@ async def end_membership(
     reason: str,
     transferred_to: str,
     version: int,
+    form_errors: dict[str, Msg] | None = None,
 ) -> None:
-    """Leave or transfer out: the record stays, the card number is never reused."""
+    """Leave or transfer out: the record stays, the card number is never reused.
+    `form_errors` (what the form already refused) are raised with every check here."""
     require(viewer, MANAGERS)
     member = await get_member(viewer, member_id)
-    errors: dict[str, Msg] = {}
+    errors: dict[str, Msg] = dict(form_errors or {})
     if member["status"] not in ACTIVE:
         errors["status"] = Msg("This person is no longer an applicant or member.")
     if transfer and not transferred_to:
-        errors["transferred_to"] = Msg("Name the union that receives the member.")
-    if on > local_today():
-        errors["on"] = Msg("The date cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
+        errors.setdefault("transferred_to", Msg("Name the union that receives the member."))
+    if on is not None and on > local_today():
+        errors.setdefault("on", Msg("The date cannot be in the future."))
+    raise_all(errors)
     status = Status.transferred_out if transfer else Status.left
     async with db.transaction():
         changed = (

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from coop import db, generation
 from coop.access import Scope, is_unique_violation
 from coop.audit import domain as audit
+from coop.forms import merge_errors, raise_all
 from coop.orgs.queries import (
     PRODUCT_SEPARATORS,
     get_cooperative,
@@ -88,9 +89,15 @@ async def cooperative_for_edit(scope: Scope, cooperative_id: int) -> dict:
 
 
 async def save_federation(
-    scope: Scope, actor: audit.Actor, data: FederationInput, federation_id: int | None = None
+    scope: Scope,
+    actor: audit.Actor,
+    data: FederationInput,
+    federation_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
 ):
-    """Create (union admins) or edit (also the federation's own organizer) a federation."""
+    """Create (union admins) or edit (also the federation's own organizer) a federation.
+    `form_errors` (what the form already refused) are raised with the checks here, all at once.
+    """
     if federation_id is None:
         require_create_federation(scope)
     else:
@@ -101,14 +108,17 @@ async def save_federation(
         errors["town_id"] = Msg("Choose a town from the list.")
     elif await name_taken(Union, Union.parent, data.town_id, data.name, federation_id):
         errors["name"] = Msg("This town already has a federation with that name.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     values = {Union.name: data.name, Union.parent: data.town_id, Union.founded_on: data.founded_on}
     return await _write(actor, Union, federation_id, values, level=Union.Level.federation.value)
 
 
 async def save_village(
-    scope: Scope, actor: audit.Actor, data: VillageInput, village_id: int | None = None
+    scope: Scope,
+    actor: audit.Actor,
+    data: VillageInput,
+    village_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
 ):
     if village_id is None:
         require_manage(scope)
@@ -120,15 +130,18 @@ async def save_village(
         errors["town_id"] = Msg("Choose a town from the list.")
     elif await name_taken(Village, Village.town, data.town_id, data.name, village_id):
         errors["name"] = Msg("This town already has a village with that name.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     return await _write(
         actor, Village, village_id, {Village.name: data.name, Village.town: data.town_id}
     )
 
 
 async def save_cooperative(
-    scope: Scope, actor: audit.Actor, data: CooperativeInput, cooperative_id: int | None = None
+    scope: Scope,
+    actor: audit.Actor,
+    data: CooperativeInput,
+    cooperative_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
 ):
     if cooperative_id is None:
         require_manage(scope)
@@ -148,8 +161,7 @@ async def save_cooperative(
         Cooperative, Cooperative.federation, data.federation_id, data.name, cooperative_id
     ):
         errors["name"] = Msg("This federation already has a cooperative with that name.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     values = {
         Cooperative.name: data.name,
         Cooperative.federation: data.federation_id,

@@ -97,12 +97,18 @@ async def undo_check_in(viewer: Viewer, registration_id: int) -> dict:
         }
 
 
-async def add_walk_in(viewer: Viewer, session_id: int, data: RegistrationInput) -> Registered:
-    """Someone at the door: registered and checked in at once, past capacity if need be."""
+async def add_walk_in(
+    viewer: Viewer,
+    session_id: int,
+    data: RegistrationInput,
+    form_errors: dict[str, Msg] | None = None,
+) -> Registered:
+    """Someone at the door: registered and checked in at once, past capacity if need be
+    (`form_errors`: what the form already refused, raised with the checks here)."""
     session = await get_session(viewer, session_id)
     if session["status"] in (SessionStatus.draft.value, SessionStatus.cancelled.value):
         raise ValidationError({"session": Msg("Check-in is only possible for published sessions.")})
-    person = await _check_person({**session, "audience": Audience.anyone.value}, data)
+    person = await _check_person({**session, "audience": Audience.anyone.value}, data, form_errors)
     result = await _write_registration(session_id, person, by=viewer, walk_in=True)
     async with db.transaction():
         await audit.record(viewer.actor, "walk_in", "training_registration", result.registration_id)

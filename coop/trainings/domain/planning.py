@@ -9,6 +9,7 @@ import secrets
 from coop import db
 from coop.access import MANAGERS, Viewer, now, require
 from coop.audit import domain as audit
+from coop.forms import merge_errors, raise_all
 from coop.trainings.domain.inputs import CAPACITY_MAX, ProgrammeInput, SessionInput
 from coop.trainings.domain.seats import _promote
 from coop.trainings.queries import (
@@ -32,18 +33,21 @@ STALE = Msg(
 # --- programmes ----------------------------------------------------------------------
 
 
-async def _check_owner(viewer: Viewer, union_id: int) -> None:
-    if union_id not in {row["id"] for row in await owning_unions(viewer)}:
-        raise ValidationError({"union_id": Msg("Choose a union from the list.")})
-
-
 async def save_programme(
-    viewer: Viewer, data: ProgrammeInput, programme_id: int | None = None
+    viewer: Viewer,
+    data: ProgrammeInput,
+    programme_id: int | None = None,
+    form_errors: dict[str, Msg] | None = None,
 ) -> int:
+    """A new or changed programme; `form_errors` (what the form already refused) are raised
+    with the checks here, all at once."""
     require(viewer, MANAGERS)
     if programme_id is not None:
         await programme_for_edit(viewer, programme_id)
-    await _check_owner(viewer, data.union_id)
+    errors = dict(form_errors or {})
+    if data.union_id not in {row["id"] for row in await owning_unions(viewer)}:
+        errors.setdefault("union_id", Msg("Choose a union from the list."))
+    raise_all(errors)
     values = dict(title=data.title, description=data.description, union=data.union_id)
     async with db.transaction():
         if programme_id is None:
@@ -61,7 +65,8 @@ async def save_programme(
 
 
 def _check_session(errors: dict[str, Msg], data: SessionInput) -> None:
-    if data.ends_at <= data.starts_at:
+    """The session's rules; a time the form could not read (None) is not compared."""
+    if data.starts_at and data.ends_at and data.ends_at <= data.starts_at:
         errors["ends_at"] = Msg("The end must be after the start.")
     if not data.place and not data.online_link:
         errors["place"] = Msg("Give a place, an online link, or both.")
@@ -73,12 +78,12 @@ def _check_session(errors: dict[str, Msg], data: SessionInput) -> None:
         errors["audience"] = Msg("Choose from the list.")
     if data.status not in {s.value for s in SessionStatus} - {SessionStatus.cancelled.value}:
         errors["status"] = Msg("Choose from the list.")
-    elif data.status == SessionStatus.held.value and data.starts_at > now():
+    elif data.status == SessionStatus.held.value and data.starts_at and data.starts_at > now():
         errors["status"] = Msg("A session can be marked as held once it has started.")
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and closes <= opens:
         errors["registration_closes_at"] = Msg("Registration must close after it opens.")
-    if closes and closes > data.ends_at:
+    if closes and data.ends_at and closes > data.ends_at:
         errors["registration_closes_at"] = Msg("Registration must close before the session ends.")
 
 
@@ -98,12 +103,18 @@ def _session_values(data: SessionInput) -> dict:
     }
 
 
-async def create_session(viewer: Viewer, programme_id: int, data: SessionInput) -> int:
+async def create_session(
+    viewer: Viewer,
+    programme_id: int,
+    data: SessionInput,
+    form_errors: dict[str, Msg] | None = None,
+) -> int:
+    """A new session; `form_errors` (what the form already refused) are raised with the
+    checks here, all at once."""
     await programme_for_edit(viewer, programme_id)
     errors: dict[str, Msg] = {}
     _check_session(errors, data)
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     values = {c._meta.name: v for c, v in _session_values(data).items()}
     async with db.transaction():
         [row] = (
@@ -117,10 +128,16 @@ async def create_session(viewer: Viewer, programme_id: int, data: SessionInput) 
     return row["id"]
 
 
-async def update_session(viewer: Viewer, session_id: int, data: SessionInput) -> None:
+async def update_session(
+    viewer: Viewer,
+    session_id: int,
+    data: SessionInput,
+    form_errors: dict[str, Msg] | None = None,
+) -> None:
     """Save changes; a capacity above the seats taken moves the waiting list up.
 
     Capacity below the seats already taken is refused: nobody loses a seat they were given.
+    `form_errors` (what the form already refused) are raised with the checks here.
     """
     current = await session_for_edit(viewer, session_id)
     errors: dict[str, Msg] = {}
@@ -131,8 +148,7 @@ async def update_session(viewer: Viewer, session_id: int, data: SessionInput) ->
         errors["status"] = Msg("A session that was held stays held.")
     elif data.status == SessionStatus.draft.value != current["status"] and current["last_number"]:
         errors["status"] = Msg("People have registered: the session can no longer be a draft.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     async with db.transaction():
         locked = await _lock(session_id)
         if locked["version"] != data.version:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from coop import db, privacy
 from coop.access import Viewer, actor_id, now
 from coop.accounts import idempotency
+from coop.forms import merge_errors, raise_all
 from coop.members.identity import check_mobile, check_resident_id, name_keys
 from coop.orgs import domain as orgs
 from coop.trainings.domain.inputs import RegistrationInput
@@ -80,7 +81,11 @@ class _Person:
     cooperative_id: int | None = None
 
 
-async def _check_person(session: dict, data: RegistrationInput) -> _Person:
+async def _check_person(
+    session: dict, data: RegistrationInput, form_errors: dict[str, Msg] | None = None
+) -> _Person:
+    """The registrant checked; `form_errors` (what the form already refused) are raised with
+    every check here, so the page shows them all at once."""
     errors: dict[str, Msg] = {}
     phone, phone_error = check_mobile(data.phone)
     if phone_error:
@@ -98,8 +103,7 @@ async def _check_person(session: dict, data: RegistrationInput) -> _Person:
         c["id"] for c in choices["cooperatives"]
     }:
         errors["cooperative_id"] = Msg("Choose a cooperative from the list.")
-    if errors:
-        raise ValidationError(errors)
+    raise_all(merge_errors(dict(form_errors or {}), errors))
     person = _Person(
         name=data.name,
         phone_hash=privacy.keyed_hash("phone", phone),
@@ -266,15 +270,18 @@ async def _write_registration(
 
 
 async def register(
-    session: dict, data: RegistrationInput, submission_key: str | None = None
+    session: dict,
+    data: RegistrationInput,
+    submission_key: str | None = None,
+    form_errors: dict[str, Msg] | None = None,
 ) -> Registered:
     """A registration from the public page or API: the same rules for both.
 
-    Raises ValidationError (field messages, or `session` when registration is
-    not possible now) or idempotency.KeyReused.
+    Raises ValidationError (field messages, `form_errors` among them, or `session` when
+    registration is not possible now) or idempotency.KeyReused.
     """
     payload = vars(data)
-    key = f"register:{submission_key}" if submission_key else None
+    key = f"register:{submission_key}" if submission_key and not form_errors else None
     result = None
     if key and (done := await idempotency.stored_result(key, None, payload)):
         result = Registered(**done)
@@ -282,7 +289,7 @@ async def register(
         refusal = registration_refusal(session)
         if refusal:
             raise ValidationError({"session": refusal})
-        person = await _check_person(session, data)
+        person = await _check_person(session, data, form_errors)
         result = await _write_registration(
             session["id"], person, by=None, idempotency_key=key, payload=payload
         )
