@@ -530,3 +530,17 @@ async def test_organizer_roster_marks_a_disputed_registration(client, world):
     await sign_in(client, "federation")
     page = await client.get(f"/trainings/sessions/{session['id']}")
     assert page.text.count("有争议：已有会员用此手机号报名") == 1
+
+
+async def test_registration_confirmation_names_the_session_its_programme_place_and_time(
+    client, world
+):
+    tree, _ = world
+    session = await _session(world)
+    data = {**_farmer(tree), **await _public_form(client, session["slug"])}
+    answer = await client.post(f"/r/{session['slug']}", data=data)
+    confirmation = answer.text[answer.text.index('id="registered-for"') :]
+    assert "直播带货基础知识" in confirmation
+    assert "新农人孵化培养计划" in confirmation
+    assert "蔡家寺村村委会" in confirmation
+    assert "<dt>时间</dt>" in confirmation
