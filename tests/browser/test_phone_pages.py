@@ -194,3 +194,26 @@ def test_registration_confirmation_names_the_session(
         assert_no_horizontal_scroll(public)
     finally:
         public.context.close()
+
+
+def test_contest_results_rank_first_and_fit_the_phone(page: Page):
+    sign_in(page, "demo-federation", "demo-pass")
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto(RESULTS)
+    ranking = page.locator("#ranking tbody tr")
+    expect(ranking).to_have_count(12)
+    expect(ranking.first.locator("td").first).to_have_text("1")
+    expect(ranking.first.locator("td").nth(2)).to_have_text("一等奖")
+    assert _in_first_screen(page, "#ranking tbody tr >> nth=0"), "the winner is in view"
+    sideways = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert sideways[0] <= sideways[1], f"the results scroll sideways: {sideways}"
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 3000, f"the results page is {height} px tall"
+    # One tap opens an entry's scores: every judge's, per criterion, still no sideways scroll.
+    entry = page.locator("main details.entry-scores").first
+    expect(entry.locator("ul.judge-scores").first).to_be_hidden()
+    entry.locator("summary").click()
+    expect(entry.locator("ul.judge-scores").first.locator("li")).to_have_count(5)
+    assert_no_horizontal_scroll(page)

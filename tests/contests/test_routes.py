@@ -277,3 +277,17 @@ async def test_a_double_tapped_step_moves_the_contest_on_once(client, world):
     page = await client.get(f"/contests/{contest_id}")
     assert (await contests.get_contest(world[1]["federation"], contest_id)).status == "judging"
     assert "这一步已经完成，没有再做任何更改。" in page.text
+
+
+async def test_results_sheet_ranks_first_and_keeps_each_judges_scores_behind_a_tap(client, world):
+    _, who = world
+    contest_id, [first, second], [knowledge, show] = await _judging(world)
+    scores = {first: (Decimal(30), Decimal(50)), second: (Decimal(20), Decimal(40))}
+    for entry, (k, s) in scores.items():
+        await contests.save_scores(who["judge"], contest_id, entry, {knowledge: k, show: s}, {})
+    await sign_in(client, "federation")
+    page = await client.get(f"/contests/{contest_id}/results")
+    ranking = page.text[page.text.index('id="ranking"') : page.text.index("</table>")]
+    rows = re.findall(r"<tr><td>(\d+)</td><th scope=\"row\"><a [^>]*>([^<]*)</a>", ranking)
+    assert rows == [("1", "张三"), ("2", "李四")]
+    assert page.text.index('id="ranking"') < page.text.index('<details class="card entry-scores"')
