@@ -217,3 +217,25 @@ def test_contest_results_rank_first_and_fit_the_phone(page: Page):
     entry.locator("summary").click()
     expect(entry.locator("ul.judge-scores").first.locator("li")).to_have_count(5)
     assert_no_horizontal_scroll(page)
+
+
+def test_open_session_registers_someone_from_outside_the_villages(
+    page: Page, browser: Browser, live_server: str
+):
+    path = _public_path(page, ANYONE)
+    session_page = page.url
+    public = _phone_page(browser, live_server)
+    try:
+        public.goto(path)
+        public.locator("#name").fill("司马远")
+        public.locator("#phone").fill("139" + "".join(random.choices("0123456789", k=8)))
+        public.get_by_label("村", exact=True).select_option(label="其他村 / 外地")
+        public.get_by_label("其他村 / 外地：来自哪里（选填）").fill("江北区石马河街道")
+        assert_no_horizontal_scroll(public)
+        public.locator('main form[method=post] button[type="submit"]').click()
+        expect(public).to_have_url(re.compile(r"/registration/\w+$"))
+        expect(public.locator("main strong.ok")).to_be_visible()
+    finally:
+        public.context.close()
+    page.goto(session_page)
+    expect(page.locator("main")).to_contain_text("江北区石马河街道（其他村 / 外地）")
