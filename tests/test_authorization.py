@@ -950,6 +950,18 @@ MATRIX = [
         [SIGN_IN, 303, 404, 404, 403],
     ),
     (
+        "GET",
+        "/contests/{contest_id:int}/advance",
+        "/contests/{contest}/advance",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/contests/{contest_id:int}/advance",
+        "/contests/{far_contest}/advance",
+        [SIGN_IN, 200, 404, 404, 403],
+    ),
+    (
         "POST",
         "/contests/{contest_id:int}/advance",
         "/contests/{contest}/advance",

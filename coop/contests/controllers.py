@@ -43,6 +43,33 @@ NEXT_STEP = {
     Contest.Status.judging.value: Msg("Lock the results"),
     Contest.Status.locked.value: Msg("Publish the results"),
 }
+# What each step does: asked before it (the confirmation page), said after it (the flash).
+STEP_CONSEQUENCE = {
+    Contest.Status.draft.value: Msg("Once entries are open, members can be entered."),
+    Contest.Status.entries_open.value: Msg(
+        "Once judging starts, the marking scheme and the judge panel are frozen and cannot "
+        "change; the judges can start scoring."
+    ),
+    Contest.Status.judging.value: Msg(
+        "Once locked, no score or figure can change; every entry's total, place and award "
+        "are stored."
+    ),
+    Contest.Status.locked.value: Msg(
+        "Once published, anyone with the link can see the results page."
+    ),
+}
+STEP_DONE = {
+    Contest.Status.entries_open.value: Msg("Entries are open: members can now be entered."),
+    Contest.Status.judging.value: Msg(
+        "Judging has started: the marking scheme and the judge panel are frozen."
+    ),
+    Contest.Status.locked.value: Msg(
+        "The results are locked: no score or figure can change any more."
+    ),
+    Contest.Status.published.value: Msg(
+        "The results are published: anyone with the link can see them."
+    ),
+}
 KINDS = {
     Criterion.Kind.judged.value: Msg("Judged: each judge scores"),
     Criterion.Kind.measured.value: Msg("Measured: a figure entered once"),
@@ -184,17 +211,36 @@ class ContestController(Controller):
         flash(request, Msg("Saved."))
         return redirect(request, f"/contests/{contest_id}")
 
+    @get("/{contest_id:int}/advance")
+    async def confirm_advance(
+        self, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
+    ) -> object:
+        """The second tap of a step that cannot be undone: what it will do, then confirm."""
+        contest = await domain.contest_for_edit(viewer, contest_id)
+        if contest.status not in NEXT_STEP:
+            raise NotFound
+        return page(
+            "contests/advance.html",
+            contest=contest,
+            consequence=STEP_CONSEQUENCE[contest.status],
+            **NAMES,
+        )
+
     @post("/{contest_id:int}/advance")
     async def advance(
         self, request: Request, viewer: NamedDependency[Viewer], contest_id: FromPath[int]
     ) -> object:
+        data = await request.form()
+        expected = data.get("expected")
         try:
-            status = await domain.advance(viewer, contest_id)
+            status = await domain.advance(
+                viewer, contest_id, expected=expected if expected in STATUSES else None
+            )
         except ValidationError as error:
             for message in error.errors.values():
                 flash(request, message)
         else:
-            flash(request, STATUSES[status])
+            flash(request, STEP_DONE[status])
         return redirect(request, f"/contests/{contest_id}")
 
     # --- marking scheme and judges ---------------------------------------------------

@@ -101,6 +101,38 @@ async def contests(viewer: Viewer) -> list[dict]:
     return await query.run()
 
 
+async def contests_to_score(viewer: Viewer) -> list[dict]:
+    """The contests in judging on the viewer's panels, oldest first, each with `entries`
+    (how many) and `scored` (how many the viewer has scored on every judged criterion)."""
+    rows = (
+        await Contest.select(Contest.id, Contest.title)
+        .where(
+            Contest.id.is_in(await panel_contests(viewer) or [-1])
+            & (Contest.status == Status.judging.value)
+        )
+        .order_by(Contest.id)
+        .run()
+    )
+    for row in rows:
+        judged = await Criterion.count().where(
+            (Criterion.contest == row["id"]) & (Criterion.kind == Kind.judged.value)
+        )
+        row["entries"] = await Entry.count().where(Entry.contest == row["id"])
+        per_entry: dict[int, int] = {}
+        for score in await (
+            Score.select(Score.entry)
+            .where(
+                (Score.judge == viewer.id)
+                & (Score.entry.contest == row["id"])
+                & (Score.criterion.kind == Kind.judged.value)
+            )
+            .run()
+        ):
+            per_entry[score["entry"]] = per_entry.get(score["entry"], 0) + 1
+        row["scored"] = sum(1 for n in per_entry.values() if n >= judged > 0)
+    return rows
+
+
 async def get_contest(viewer: Viewer, contest_id: int) -> ContestView:
     contest = await Contest.select(*CONTEST_COLUMNS).where(Contest.id == contest_id).first().run()
     if contest is None:

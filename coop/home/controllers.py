@@ -13,6 +13,7 @@ from coop import db
 from coop.access import Viewer, now
 from coop.accounts.domain import ROLE_NAMES
 from coop.audit import domain as audit
+from coop.contests import domain as contests
 from coop.guards import admin_only, provide_viewer, signed_in
 from coop.i18n import format_moment, local_day, translate
 from coop.members import domain as members
@@ -35,6 +36,7 @@ async def home_page(viewer: Viewer, moment: dt.datetime) -> dict:
         "villages": await orgs.villages(scope),
         "role_name": ROLE_NAMES[viewer.role],
         "figures": await members.counts(viewer) if not viewer.is_judge else {},
+        "to_score": await contests.contests_to_score(viewer) if viewer.is_judge else [],
         "today": local_day(moment),
     }
 

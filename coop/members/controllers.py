@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -13,7 +13,7 @@ from litestar.response import Stream
 from coop.access import MANAGERS, Viewer, require, today
 from coop.forms import id_list, read_all, whole_number
 from coop.guards import organizers, provide_viewer
-from coop.i18n import translate
+from coop.i18n import local_day, translate
 from coop.members import choices, domain, exports, forms, imports, queries
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
@@ -401,11 +401,24 @@ class MemberController(Controller):
 
     @get("/welcome-packs")
     async def welcome_packs(
-        self, viewer: NamedDependency[Viewer], village_id: FromQuery[int] = 0
+        self,
+        viewer: NamedDependency[Viewer],
+        village_id: FromQuery[int] = 0,
+        issued_id: FromQuery[int] = 0,
     ) -> object:
+        """The members waiting for their pack; `issued_id`: the one just ticked without
+        JavaScript, named at the top with its undo button."""
+        issued = None
+        if issued_id:
+            issued = await queries.get_member(viewer, issued_id)
+            if not issued["welcome_pack_at"] or local_day(issued["welcome_pack_at"]) != today():
+                issued = None
         return page(
             "members/welcome_packs.html",
             members=await queries.pending_welcome_packs(viewer, village_id or None),
+            pending=await queries.pending_welcome_pack_count(viewer, village_id or None),
+            issued=issued,
+            today=today(),
             village_id=village_id,
             villages=await orgs.villages(viewer.scope),
             **_names(),
@@ -582,6 +595,9 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
     except ValidationError as refused:
         member = await queries.get_member(viewer, member_id)
         error = next(iter(refused.errors.values()))
+    back = urlsplit(safe_next(data.get("next"), f"/members/{member_id}"))
+    from_list = back.path == "/members/welcome-packs"
+    village_id = whole_number(dict(parse_qsl(back.query)).get("village_id", "")) or None
     if is_htmx(request):
         return page(
             "members/_welcome_pack.html",
@@ -589,10 +605,21 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
             pack_error=error,
             today=today(),
             next=data.get("next", ""),
+            pending_oob=await queries.pending_welcome_pack_count(viewer, village_id)
+            if from_list
+            else None,
         )
     if error:
         refuse(request, error)
-    return redirect(request, safe_next(data.get("next"), f"/members/{member_id}"))
+    elif from_list and action is domain.issue_welcome_pack:
+        query = [(k, v) for k, v in parse_qsl(back.query) if k != "issued_id"]
+        back = back._replace(query=urlencode([*query, ("issued_id", member_id)]))
+    elif from_list:
+        flash(
+            request,
+            Msg("The welcome pack of {name} is no longer marked issued.", name=member["name"]),
+        )
+    return redirect(request, urlunsplit(back))
 
 
 async def _edit_page(

@@ -340,6 +340,15 @@ async def pending_welcome_packs(viewer: Viewer, village_id: int | None) -> list[
     return await query.order_by(Member.village, Member.name).limit(500).run()
 
 
+async def pending_welcome_pack_count(viewer: Viewer, village_id: int | None) -> int:
+    """How many `pending_welcome_packs` lists, without its limit."""
+    require(viewer, ORGANIZERS)
+    query = scoped(Member.count().where(welcome_pack_pending()), viewer.scope)
+    if village_id:
+        query = query.where(Member.village == village_id)
+    return await query.run()
+
+
 # --- the roster, for export -------------------------------------------------------
 
 ROSTER_BATCH = 1000

@@ -69,15 +69,17 @@ class RegistrationOut(msgspec.Struct):
     cooperative: str | None
     created_at: dt.datetime
     checked_in_at: dt.datetime | None
+    village_other: str = ""  # no village of the list: 其他村 / 外地, as typed
 
 
 class RegistrationIn(msgspec.Struct):
     name: str
     phone: str
-    village_id: RowId
+    village_id: RowId | None = None  # required for members-only sessions
     cooperative_id: RowId | None = None
     resident_id: str = ""
     id_tail: str = ""  # members-only sessions: the last 4 characters of the member's ID number
+    village_other: str = ""  # open sessions, no village_id: 其他村 / 外地, where from
 
 
 class RegisteredOut(msgspec.Struct):
@@ -192,6 +194,7 @@ class TrainingApiController(Controller):
                 cooperative=r["cooperative_name"],
                 created_at=r["created_at"],
                 checked_in_at=r["checked_in_at"],
+                village_other=r["village_other"],
             )
             for r in rows
         ]
@@ -223,6 +226,8 @@ class TrainingApiController(Controller):
             cooperative_id=data.cooperative_id,
             resident_id=data.resident_id,
             id_tail=data.id_tail,
+            village_other=data.village_other,
+            village_required=session["audience"] != queries.Audience.anyone.value,
         )
         key = f"api:{idempotency_key}" if idempotency_key else None
         try:

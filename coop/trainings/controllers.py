@@ -32,7 +32,12 @@ from coop.trainings.domain import (
     planning,
     registration,
 )
-from coop.trainings.domain.inputs import CODE_TYPED_MAX, SEARCH_MAX
+from coop.trainings.domain.inputs import (
+    CODE_TYPED_MAX,
+    OTHER_VILLAGE,
+    SEARCH_MAX,
+    VILLAGE_OTHER_MAX,
+)
 from coop.validation import Msg, ValidationError
 from coop.web import (
     STASHED_FORM,
@@ -528,7 +533,12 @@ class PublicRegistrationController(Controller):
                     }
                 )
             refused: dict = {}
-            person = read_all(refused, forms.registration, data)
+            person = read_all(
+                refused,
+                forms.registration,
+                data,
+                open_to_anyone=session["audience"] == queries.Audience.anyone.value,
+            )
             registered = await registration.register(session, person, key, refused)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
@@ -599,6 +609,8 @@ async def _public_page(session: dict, form: FormState, status_code: int = 200) -
         form=form,
         refusal=registration.registration_refusal(session),
         seats_left=max(0, session["capacity"] - session["seats_taken"]),
+        other_village=OTHER_VILLAGE,
+        village_other_max=VILLAGE_OTHER_MAX,
         **await queries.places(session),
         **NAMES,
     )

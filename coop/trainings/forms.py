@@ -18,8 +18,10 @@ from coop.trainings.domain.inputs import (
     LINK_MAX,
     NAME_MAX,
     NUMBER_TYPED_MAX,
+    OTHER_VILLAGE,
     PLACE_MAX,
     TITLE_MAX,
+    VILLAGE_OTHER_MAX,
     ProgrammeInput,
     RegistrationInput,
     SessionInput,
@@ -120,20 +122,24 @@ def session_input(
     return raise_all({name: errors[name] for name in SESSION_FIELDS if name in errors}, result)
 
 
-def registration(data: Mapping) -> RegistrationInput:
+def registration(data: Mapping, *, open_to_anyone: bool = False) -> RegistrationInput:
     """The public and walk-in forms: a bot's honeypot, the ids read, then
-    `registration_input`."""
+    `registration_input`. A session open to anyone also takes 其他村 / 外地 (the list's
+    "other" choice, with the place as typed) or no village at all."""
     errors: dict[str, Msg] = {}
     if data.get(HONEYPOT):
         errors["name"] = Msg("This registration could not be accepted.")
+    other = open_to_anyone and data.get("village_id") in ("", None, OTHER_VILLAGE)
     return registration_input(
         errors,
         name=data.get("name"),
         phone=data.get("phone") or "",
-        village_id=whole_number(data.get("village_id")),
+        village_id=None if other else whole_number(data.get("village_id")),
         cooperative_id=whole_number(data.get("cooperative_id")),
         resident_id=data.get("resident_id") or "",
         id_tail=data.get("id_tail") or "",
+        village_other=data.get("village_other") or "",
+        village_required=not open_to_anyone,
     )
 
 
@@ -146,8 +152,15 @@ def registration_input(
     cooperative_id: int | None = None,
     resident_id: str = "",
     id_tail: str = "",
+    village_other: str = "",
+    village_required: bool = True,
 ) -> RegistrationInput:
-    """A registrant as typed; raises ValidationError naming every bad field at once."""
+    """A registrant as typed; raises ValidationError naming every bad field at once.
+    Without `village_required` (a session open to anyone) the village may be none of the
+    list's: `village_other` then keeps the place as typed."""
+    other = clean_text(
+        errors, "village_other", village_other, max_length=VILLAGE_OTHER_MAX, required=False
+    )
     result = RegistrationInput(
         name=clean_text(errors, "name", name, max_length=NAME_MAX),
         phone=phone[:NUMBER_TYPED_MAX],
@@ -155,8 +168,9 @@ def registration_input(
         cooperative_id=cooperative_id,
         resident_id=resident_id[:NUMBER_TYPED_MAX],
         id_tail=id_tail[:NUMBER_TYPED_MAX],
+        village_other=other if village_id is None else "",
     )
-    if village_id is None:
+    if village_id is None and village_required:
         errors["village_id"] = Msg("Choose a village from the list.")
     if errors:  # say everything wrong at once, not one field per attempt
         if error := check_mobile(result.phone)[1]:

@@ -243,6 +243,7 @@ ROSTER_COLUMNS = (
     Registration.disputed_at,
     Registration.created_at,
     Registration.village.name.as_alias("village_name"),
+    Registration.village_other,
     Registration.cooperative.name.as_alias("cooperative_name"),
 )
 
@@ -487,6 +488,7 @@ async def programme_totals(viewer: Viewer, programme_id: int) -> dict:
         .order_by(Registration.village.name)
         .run()
     )
+    by_village.sort(key=lambda row: row["name"] is None)  # 其他村 / 外地 last, apart
     by_cooperative = (
         await Registration.select(Registration.cooperative.name.as_alias("name"), Count(alias="n"))
         .where(present)

@@ -80,6 +80,11 @@ class Registration(Table, tablename="training_registration", help_text="报名, 
     id_encrypted = Text(default="")
     search_keys = Text(default="", help_text="Name, pinyin, initials and phone tail.")
     village = ForeignKey(Village, on_delete=OnDelete.restrict, null=True, default=None)
+    village_other = Varchar(
+        length=50,
+        default="",
+        help_text="Open sessions: 其他村 / 外地, as typed, when no village of the list.",
+    )
     cooperative = ForeignKey(Cooperative, on_delete=OnDelete.restrict, null=True, default=None)
     member = ForeignKey(Member, on_delete=OnDelete.restrict, null=True, default=None, index=True)
     status = Varchar(length=12, choices=Status)

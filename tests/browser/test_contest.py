@@ -47,6 +47,13 @@ def _new_page(browser: Browser, live_server: str):
     return context, page
 
 
+def _take_next_step(page: Page) -> None:
+    """The contest page's next step: a second page says what it does; confirm there."""
+    page.locator(f'main a[href="{CONTEST}/advance"]').click()
+    expect(page).to_have_url(re.compile(rf"{CONTEST}/advance$"))
+    page.locator(f'form[action="{CONTEST}/advance"] button[type="submit"]').click()
+
+
 def _progress(done: int, total: int) -> re.Pattern:
     return re.compile(rf"(^|\D){done}\s*/\s*{total}(\D|$)")
 
@@ -96,8 +103,7 @@ def test_judge_scores_organizer_locks_and_publishes_public_sees_ranking(
         expect(judge.locator('form.scores input[name^="score_"]').first).to_be_disabled()
         expect(judge.locator('form.scores button[type="submit"]')).to_have_count(0)
 
-        advance = page.locator(f'form[action="{CONTEST}/advance"] button[type="submit"]')
-        advance.click()
+        _take_next_step(page)
         expect(page).to_have_url(re.compile(rf"{CONTEST}$"))
         expect(page.locator("main .flash")).to_have_count(1)
         expect(page.locator(f'a[href="{CONTEST}/results"]')).to_have_count(1)  # judging
@@ -203,28 +209,30 @@ def test_judge_scores_organizer_locks_and_publishes_public_sees_ranking(
 
     # 3. The organizer checks the results sheet: the judge's scores, the live ranking.
     page.goto(f"{CONTEST}/results")
-    sections = page.locator("main section.card")
-    expect(sections).to_have_count(3)
-    best = sections.first.locator("tr").filter(has=page.locator("th", has_text="直播表现"))
-    expect(best.locator("td").first).to_have_text(re.compile(r"^\s*29\.50?\s*$"))  # judge's
+    ranking = page.locator("#ranking tbody tr")
+    expect(ranking).to_have_count(3)
     for position, index in enumerate(RANKING):
-        section = sections.nth(position)
-        expect(section.locator("h2")).to_contain_text(f"{position + 1}. {names[index]}")
-        expect(section).to_contain_text(TOTALS[index])
+        expect(ranking.nth(position)).to_contain_text(names[index])
+        expect(ranking.nth(position)).to_contain_text(TOTALS[index])
+    details = page.locator("main details.entry-scores")
+    expect(details).to_have_count(3)
+    details.first.locator("summary").click()
+    best = details.first.locator("dt", has_text="直播表现").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(best).to_contain_text(re.compile(r"29\.50?"))  # the judge's score
     expect(page.locator("main .tag.ok")).to_have_count(1)  # demo-judge's sheet handed in
     assert_no_horizontal_scroll(page)
 
-    # Lock, then publish: each from the contest page's advance button.
+    # Lock, then publish: each from the contest page's next-step button, confirmed.
     for published in (False, True):
         page.goto(CONTEST)
-        page.locator(f'form[action="{CONTEST}/advance"] button[type="submit"]').click()
+        _take_next_step(page)
         expect(page).to_have_url(re.compile(rf"{CONTEST}$"))
         expect(page.locator("main .flash")).to_have_count(1)
         expect(page.locator(f'a[href="{CONTEST}/edit"]')).to_have_count(0)  # locked
         expect(page.locator(f'a[href="{CONTEST}/results"]')).to_have_count(1)
-        expect(page.locator(f'form[action="{CONTEST}/advance"]')).to_have_count(
-            0 if published else 1
-        )
+        expect(page.locator(f'a[href="{CONTEST}/advance"]')).to_have_count(0 if published else 1)
         expect(page.locator('main a[href^="/results/"]')).to_have_count(1 if published else 0)
     public_link = page.locator('main a[href^="/results/"]')
     expect(public_link).to_have_count(1)

@@ -338,3 +338,15 @@ def test_scores_read_full_width_digits_and_refuse_other_scripts():
     assert contests.parse_score(errors, "s", "٨.٥", D(10)) is None  # Arabic-Indic 8.5
     assert contests.parse_score(errors, "t", "8e0", D(10)) is None
     assert errors == {"s": Msg("Enter a number."), "t": Msg("Enter a number.")}
+
+
+async def test_advance_from_a_stale_page_moves_nothing(world):
+    tree, who = world
+    contest_id = await make_contest(who["federation"], tree)
+    await contests.advance(who["federation"], contest_id, expected="draft")
+    with pytest.raises(ValidationError) as refused:
+        await contests.advance(who["federation"], contest_id, expected="draft")
+    assert refused.value.errors["status"].text == (
+        "This step was already taken; nothing more was done."
+    )
+    assert (await contests.get_contest(who["federation"], contest_id)).status == "entries_open"

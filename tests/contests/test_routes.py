@@ -222,3 +222,72 @@ async def test_village_organizer_gets_404_for_another_cooperatives_entry(client,
         False,
         False,
     )
+
+
+async def _entries_open(world) -> int:
+    """A contest open for entries, one entry in, the `judge` user on the panel."""
+    tree, who = world
+    contest_id = await make_contest(who["federation"], tree)
+    await contests.add_judge(who["federation"], contest_id, who["judge"].id)
+    await contests.advance(who["federation"], contest_id)
+    member_id = await make_member(who["village"], tree, "张三", backbone=True)
+    await members.approve(who["federation"], [member_id])
+    await contests.enter(who["village"], contest_id, contests.EntryInput([member_id], "张三"))
+    return contest_id
+
+
+async def test_starting_judging_asks_first_and_says_what_it_will_freeze(client, world):
+    contest_id = await _entries_open(world)
+    await sign_in(client, "federation")
+    detail = await client.get(f"/contests/{contest_id}")
+    assert f'<form method="post" action="/contests/{contest_id}/advance"' not in detail.text
+    assert f'href="/contests/{contest_id}/advance"' in detail.text
+    confirm = await client.get(f"/contests/{contest_id}/advance")
+    assert confirm.status_code == 200
+    assert "评分标准和评委名单将被锁定，不能再修改" in confirm.text
+    assert '<input type="hidden" name="expected" value="entries_open">' in confirm.text
+    assert (await contests.get_contest(world[1]["federation"], contest_id)).status == "entries_open"
+
+
+async def test_confirmed_start_of_judging_says_what_was_done(client, world):
+    contest_id = await _entries_open(world)
+    await sign_in(client, "federation")
+    answer = await post_form(
+        client,
+        f"/contests/{contest_id}/advance",
+        {"expected": "entries_open"},
+        form_url=f"/contests/{contest_id}/advance",
+    )
+    assert answer.status_code == 303
+    page = await client.get(answer.headers["location"])
+    assert '<p class="flash" role="status">评审已开始：评分标准和评委名单已锁定。</p>' in page.text
+
+
+async def test_a_double_tapped_step_moves_the_contest_on_once(client, world):
+    contest_id = await _entries_open(world)
+    await sign_in(client, "federation")
+    url = f"/contests/{contest_id}/advance"
+    first = await client.get(url)
+    for _ in range(2):
+        await client.post(
+            url,
+            data={"expected": "entries_open", "_csrf_token": csrf_token(first)},
+            follow_redirects=False,
+        )
+    page = await client.get(f"/contests/{contest_id}")
+    assert (await contests.get_contest(world[1]["federation"], contest_id)).status == "judging"
+    assert "这一步已经完成，没有再做任何更改。" in page.text
+
+
+async def test_results_sheet_ranks_first_and_keeps_each_judges_scores_behind_a_tap(client, world):
+    _, who = world
+    contest_id, [first, second], [knowledge, show] = await _judging(world)
+    scores = {first: (Decimal(30), Decimal(50)), second: (Decimal(20), Decimal(40))}
+    for entry, (k, s) in scores.items():
+        await contests.save_scores(who["judge"], contest_id, entry, {knowledge: k, show: s}, {})
+    await sign_in(client, "federation")
+    page = await client.get(f"/contests/{contest_id}/results")
+    ranking = page.text[page.text.index('id="ranking"') : page.text.index("</table>")]
+    rows = re.findall(r"<tr><td>(\d+)</td><th scope=\"row\"><a [^>]*>([^<]*)</a>", ranking)
+    assert rows == [("1", "张三"), ("2", "李四")]
+    assert page.text.index('id="ranking"') < page.text.index('<details class="card entry-scores"')

@@ -1,14 +1,24 @@
 import datetime as dt
 import os
 import time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
 
 from coop.access import today
+from coop.contests import domain as contests
 from coop.home.controllers import home_page
-from tests.factories import make_role_users, make_tree, sign_in, viewer
+from coop.members import domain as members
+from tests.factories import (
+    make_contest,
+    make_member,
+    make_role_users,
+    make_tree,
+    sign_in,
+    viewer,
+)
 
 
 async def test_healthz_names_engine_and_current_migrations(client, settings):
@@ -88,3 +98,40 @@ async def test_home_page_shows_todays_date_in_china(client, server_clock_away_fr
     await sign_in(client, "admin")
     page = await client.get("/", headers={"accept-language": "en"})
     assert f"Today is {format_date(today(), 'full', locale='en')}." in page.text
+
+
+async def test_judge_home_lists_the_contest_in_judging_with_their_progress(client):
+    tree = await make_tree()
+    users = await make_role_users(tree)
+    federation, village, judge = (
+        await viewer(users["federation"]),
+        await viewer(users["village"]),
+        await viewer(users["judge"]),
+    )
+    contest_id = await make_contest(federation, tree)
+    await contests.add_judge(federation, contest_id, judge.id)
+    await contests.advance(federation, contest_id)
+    entries = []
+    for name in ("张三", "李四"):
+        member_id = await make_member(village, tree, name, backbone=True)
+        await members.approve(federation, [member_id])
+        entries.append(
+            await contests.enter(village, contest_id, contests.EntryInput([member_id], name))
+        )
+    await contests.advance(federation, contest_id)
+    criteria = [c["id"] for c in await contests.criteria(contest_id)]
+    await contests.save_scores(
+        judge, contest_id, entries[0], dict.fromkeys(criteria, Decimal(30)), {}
+    )
+    await sign_in(client, "judge")
+    page = await client.get("/")
+    assert f'href="/judging/{contest_id}"' in page.text
+    assert "已评 1 / 2" in page.text
+    assert "目前没有分配给您评分的竞赛。" not in page.text
+
+
+async def test_judge_home_says_there_is_nothing_to_score_when_on_no_panel(client):
+    await make_role_users(await make_tree())
+    await sign_in(client, "judge")
+    page = await client.get("/")
+    assert "目前没有分配给您评分的竞赛。" in page.text

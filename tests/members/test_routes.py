@@ -432,3 +432,48 @@ async def test_member_addresses_in_other_scripts_digits_name_no_member(client, w
             404,
         )
         assert (await client.get(f"/members/{quote(segment)}/edit")).status_code == 404
+
+
+async def test_welcome_pack_tap_on_the_list_updates_the_count_out_of_band(client, world):
+    tree, who = world
+    first = await make_member(who["village"], tree, "张三", backbone=True)
+    second = await make_member(who["village"], tree, "李四", backbone=True)
+    await members.approve(who["federation"], [first, second])
+    await sign_in(client, "village")
+    page = await client.get("/members/welcome-packs")
+    assert "2 名会员尚未领取入会大礼包" in page.text
+    issued = await client.post(
+        f"/members/{first}/welcome-pack",
+        data={"next": "/members/welcome-packs"},
+        headers={"hx-request": "true", "x-csrftoken": csrf_token(page)},
+    )
+    count = re.search(r'<p class="muted" id="pending-count"[^>]*>([^<]*)</p>', issued.text)
+    assert 'hx-swap-oob="true"' in count.group(0)
+    assert "1 名会员尚未领取入会大礼包" in count.group(1)
+
+
+async def test_welcome_pack_without_javascript_names_the_member_and_offers_undo(client, world):
+    tree, who = world
+    member_id = await make_member(who["village"], tree, "张三", backbone=True)
+    await members.approve(who["federation"], [member_id])
+    await sign_in(client, "village")
+    answer = await post_form(
+        client,
+        f"/members/{member_id}/welcome-pack",
+        {"next": "/members/welcome-packs"},
+        form_url="/members/welcome-packs",
+    )
+    assert answer.headers["location"] == f"/members/welcome-packs?issued_id={member_id}"
+    page = await client.get(answer.headers["location"])
+    assert "已为张三登记发放入会大礼包。" in page.text
+    assert f'action="/members/{member_id}/welcome-pack/undo"' in page.text
+    assert "0 名会员尚未领取入会大礼包" in page.text
+    undone = await post_form(
+        client,
+        f"/members/{member_id}/welcome-pack/undo",
+        {"next": "/members/welcome-packs"},
+        form_url=answer.headers["location"],
+    )
+    back = await client.get(undone.headers["location"])
+    assert "已撤销张三的入会大礼包发放登记。" in back.text
+    assert "1 名会员尚未领取入会大礼包" in back.text

@@ -574,3 +574,23 @@ async def test_confirmed_member_disputes_an_earlier_unconfirmed_registration_of_
         ("冒名", True),
         ("王五", False),
     ]
+
+
+async def test_programme_totals_count_people_from_other_villages_apart_and_last(world):
+    tree, who = world
+    programme = await make_programme(who["federation"], tree)
+    past = NOW - dt.timedelta(days=2)
+    session_id = await make_session(
+        who["federation"], programme, starts_at=past, ends_at=past + dt.timedelta(hours=2)
+    )
+    outsider = registrant(tree, "甲", phone="13900000001", village_other="江北区")
+    outsider.village_id = None
+    await trainings.add_walk_in(who["federation"], session_id, outsider)
+    await trainings.add_walk_in(
+        who["federation"], session_id, registrant(tree, "乙", phone="13900000002")
+    )
+    await TrainingSession.update({TrainingSession.status: "held"}).where(
+        TrainingSession.id == session_id
+    )
+    totals = await trainings.programme_totals(who["federation"], programme)
+    assert [(r["name"], r["n"]) for r in totals["by_village"]] == [("蔡家寺村", 1), (None, 1)]

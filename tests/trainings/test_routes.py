@@ -530,3 +530,80 @@ async def test_organizer_roster_marks_a_disputed_registration(client, world):
     await sign_in(client, "federation")
     page = await client.get(f"/trainings/sessions/{session['id']}")
     assert page.text.count("有争议：已有会员用此手机号报名") == 1
+
+
+async def test_registration_confirmation_names_the_session_its_programme_place_and_time(
+    client, world
+):
+    tree, _ = world
+    session = await _session(world)
+    data = {**_farmer(tree), **await _public_form(client, session["slug"])}
+    answer = await client.post(f"/r/{session['slug']}", data=data)
+    confirmation = answer.text[answer.text.index('id="registered-for"') :]
+    assert "直播带货基础知识" in confirmation
+    assert "新农人孵化培养计划" in confirmation
+    assert "蔡家寺村村委会" in confirmation
+    assert "<dt>时间</dt>" in confirmation
+
+
+async def test_open_session_takes_someone_from_another_village_and_counts_them_apart(client, world):
+    tree, who = world
+    session = await _session(world)
+    form = await _public_form(client, session["slug"])
+    page = await client.get(f"/r/{session['slug']}")
+    assert '<option value="other">其他村 / 外地</option>' in page.text
+    answer = await client.post(
+        f"/r/{session['slug']}",
+        data={**form, **_farmer(tree, village_id="other", village_other="重庆市江北区")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    [row] = await Registration.select(Registration.village, Registration.village_other)
+    assert row == {"village": None, "village_other": "重庆市江北区"}
+    await sign_in(client, "federation")
+    roster = await client.get(f"/trainings/sessions/{session['id']}")
+    assert "重庆市江北区（其他村 / 外地）" in roster.text
+
+
+async def test_open_session_takes_someone_who_gives_no_village_at_all(client, world):
+    tree, _ = world
+    session = await _session(world)
+    form = await _public_form(client, session["slug"])
+    answer = await client.post(
+        f"/r/{session['slug']}",
+        data={**form, **_farmer(tree, village_id="")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+
+
+async def test_members_only_session_still_asks_for_a_village_of_the_list(client, world):
+    tree, _ = world
+    session = await _session(world, audience="members")
+    form = await _public_form(client, session["slug"])
+    answer = await client.post(
+        f"/r/{session['slug']}", data={**form, **_farmer(tree, village_id="other")}
+    )
+    assert answer.status_code == 422
+    assert '<p class="error" id="village_id-error">请从列表中选择村。</p>' in answer.text
+    assert 'name="village_other"' not in answer.text
+
+
+async def test_api_registration_for_an_open_session_needs_no_village(client, world):
+    session = await _session(world)
+    url = f"/api/v1/trainings/sessions/{session['id']}/registrations"
+    answer = await client.post(
+        url, json={"name": "赵六", "phone": mobile(), "village_other": "江北区"}
+    )
+    assert answer.status_code == 201
+    listed = await client.get(url, headers=await _auth("federation"))
+    assert [(r["village"], r["village_other"]) for r in listed.json()] == [(None, "江北区")]
+
+
+async def test_api_registration_for_a_members_only_session_still_needs_a_village(client, world):
+    session = await _session(world, audience="members")
+    answer = await client.post(
+        f"/api/v1/trainings/sessions/{session['id']}/registrations",
+        json={"name": "赵六", "phone": mobile()},
+    )
+    assert answer.status_code == 422

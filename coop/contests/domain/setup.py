@@ -268,10 +268,17 @@ async def remove_judge(viewer: Viewer, contest_id: int, user_id: int) -> None:
 # --- moving on ---------------------------------------------------------------------------
 
 
-async def advance(viewer: Viewer, contest_id: int) -> str:
-    """The next step: open entries, open judging (freezes), lock results, publish them."""
+async def advance(viewer: Viewer, contest_id: int, expected: str | None = None) -> str:
+    """The next step: open entries, open judging (freezes), lock results, publish them.
+
+    `expected` is the stage the user saw when they asked: a stale page (a double tap, a
+    second device) that asks again after the step was taken moves nothing."""
     contest = await contest_for_edit(viewer, contest_id)
     status = contest.status
+    if expected is not None and expected != status:
+        raise ValidationError(
+            {"status": Msg("This step was already taken; nothing more was done.")}
+        )
     if status == Status.published.value:
         raise ValidationError({"status": Msg("The results are already published.")})
     target = ORDER[ORDER.index(status) + 1]

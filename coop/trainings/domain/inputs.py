@@ -12,6 +12,8 @@ PLACE_MAX = 200
 LINK_MAX = 500  # a session's online link
 CAPACITY_MAX = 100_000
 NAME_MAX = 50  # a registrant's name
+VILLAGE_OTHER_MAX = 50  # 其他村 / 外地: a village or place as typed
+OTHER_VILLAGE = "other"  # the village list's 其他村 / 外地 choice
 # As typed, before checking: a mobile or ID number (spaces, +86), a registration code, a
 # roster search. Longer input is cut there: nothing valid is that long.
 NUMBER_TYPED_MAX = 40
@@ -50,3 +52,4 @@ class RegistrationInput:
     cooperative_id: int | None = None
     resident_id: str = ""
     id_tail: str = ""  # a member's confirmation: the last 4 characters of their ID number
+    village_other: str = ""  # open sessions: 其他村 / 外地, as typed, when no village chosen

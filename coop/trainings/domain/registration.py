@@ -79,6 +79,7 @@ class _Person:
     member_id: int | None = None
     village_id: int | None = None
     cooperative_id: int | None = None
+    village_other: str = ""
 
 
 async def _check_person(
@@ -97,7 +98,12 @@ async def _check_person(
             errors["resident_id"] = checked.error
         number = checked.number
     choices = await places(session)
-    if data.village_id is None or data.village_id not in {v["id"] for v in choices["villages"]}:
+    # Open to anyone means anyone: a village of the list, 其他村 / 外地 as typed, or none.
+    anyone = session["audience"] == Audience.anyone.value
+    if (data.village_id is None and not anyone) or (
+        data.village_id is not None
+        and data.village_id not in {v["id"] for v in choices["villages"]}
+    ):
         errors["village_id"] = Msg("Choose a village from the list.")
     if data.cooperative_id is not None and data.cooperative_id not in {
         c["id"] for c in choices["cooperatives"]
@@ -112,6 +118,7 @@ async def _check_person(
         phone_tail=phone[-4:],
         village_id=data.village_id,
         cooperative_id=data.cooperative_id,
+        village_other=data.village_other if data.village_id is None else "",
     )
     if number:
         person.id_hash = privacy.keyed_hash("resident_id", number)
@@ -127,6 +134,7 @@ async def _check_person(
     ):
         person.member_id = member["id"]
         person.village_id, person.cooperative_id = member["village"], member["cooperative"]
+        person.village_other = ""
     elif session["audience"] == Audience.members.value:
         # The same answer whether or not the mobile number is a member's.
         raise ValidationError({"id_tail": _not_confirmed(session)})
@@ -229,6 +237,7 @@ async def _write_registration(
                 id_encrypted=person.id_encrypted,
                 search_keys=_search_text(person.name, person.phone_tail),
                 village=person.village_id,
+                village_other=person.village_other,
                 cooperative=person.cooperative_id,
                 member=person.member_id,
                 status=status.value,
