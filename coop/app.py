@@ -44,7 +44,13 @@ from coop.contests.controllers import (
     PublicResultsController,
 )
 from coop.forms import is_digits
-from coop.home.controllers import HomeController, healthz
+from coop.home.controllers import (
+    HomeController,
+    SiteFileController,
+    anything_else,
+    favicon,
+    healthz,
+)
 from coop.members import imports
 from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
@@ -314,6 +320,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportController,
             healthz,
             static_file,
+            SiteFileController,
+            favicon,
+            anything_else,
         ],
         middleware=[
             security_headers,
