@@ -62,7 +62,16 @@ from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
 from coop.trainings.controllers import PublicRegistrationController, TrainingController
 from coop.validation import Forbidden, Msg, NotFound, RateLimited, ValidationError
-from coop.web import flash, page, parsed_form, redirect, refuse, stash_form, take_flashes
+from coop.web import (
+    flash,
+    in_wechat,
+    page,
+    parsed_form,
+    redirect,
+    refuse,
+    stash_form,
+    take_flashes,
+)
 
 log = logging.getLogger("coop")
 
@@ -300,6 +309,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         flashes=take_flashes,
         level_names=LEVEL_NAMES,
         asset_url=asset_url,
+        in_wechat=in_wechat,
     )
     app = Litestar(
         request_max_body_size=imports.MAX_BYTES + 100_000,  # a roster upload and its form

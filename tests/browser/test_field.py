@@ -63,7 +63,7 @@ def test_offline_enrollment_is_queued_and_sent_once_when_back(page: Page):
     _submit(page)
     outbox = page.locator("#outbox")
     expect(outbox).to_contain_text("还有 1 条没有发送")
-    expect(outbox).to_contain_text(f"等待 入会登记 · {person['name']}")
+    expect(outbox).to_contain_text(f"待发送 入会登记 · {person['name']}")
     expect(page.locator(".draft-note")).to_contain_text("没有网络")
     with pytest.raises(PlaywrightError):  # no network, no page: the browser's offline notice
         page.reload()
@@ -163,7 +163,7 @@ def test_queued_enrollment_refused_meanwhile_says_why_and_opens_to_fix(
     page.context.set_offline(False)
     page.reload()
     outbox = page.locator("#outbox")
-    expect(outbox).to_contain_text(f"被拒绝 入会登记 · {person['name']}")
+    expect(outbox).to_contain_text(f"未被接受 入会登记 · {person['name']}")
     expect(outbox.locator(".error")).to_contain_text("该身份证号已经登记。")
     outbox.get_by_role("button", name="打开修改").click()
     expect(page).to_have_url(re.compile(r"/members/enroll$"))
