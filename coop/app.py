@@ -44,7 +44,13 @@ from coop.contests.controllers import (
     PublicResultsController,
 )
 from coop.forms import is_digits
-from coop.home.controllers import HomeController, healthz
+from coop.home.controllers import (
+    HomeController,
+    SiteFileController,
+    anything_else,
+    favicon,
+    healthz,
+)
 from coop.members import imports
 from coop.members.api import MemberApiController
 from coop.members.controllers import MemberController
@@ -60,6 +66,7 @@ from coop.web import (
     flash,
     htmx_page,
     is_htmx,
+    in_wechat,
     page,
     parsed_form,
     redirect,
@@ -311,6 +318,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         flashes=take_flashes,
         level_names=LEVEL_NAMES,
         asset_url=asset_url,
+        in_wechat=in_wechat,
     )
     app = Litestar(
         request_max_body_size=imports.MAX_BYTES + 100_000,  # a roster upload and its form
@@ -331,6 +339,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportController,
             healthz,
             static_file,
+            SiteFileController,
+            favicon,
+            anything_else,
         ],
         middleware=[
             security_headers,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from urllib.parse import quote, urlsplit
 
@@ -18,6 +19,20 @@ STASHED_FORM = "stashed_form"
 # Never carried through a stashed form: secrets, and the token of the old form.
 UNSTASHED_FIELDS = {"_csrf_token", "password", "password_confirm"}
 REFUSED = "coop.refused"  # in a request's state: why its action was refused
+
+
+DOWNLOAD_COOKIE = "coop_download"
+_DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{8,32}", re.ASCII)
+
+
+def download_token(value: object) -> str | None:
+    """The page's mark for a download it waits for (DOWNLOAD_COOKIE), when well formed."""
+    return value if isinstance(value, str) and _DOWNLOAD_TOKEN.fullmatch(value) else None
+
+
+def in_wechat(request: Request) -> bool:
+    """WeChat's in-app browser, which does not download files: pages say how to leave it."""
+    return "MicroMessenger" in request.headers.get("user-agent", "")
 
 
 def new_form_key() -> str:

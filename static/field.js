@@ -367,7 +367,8 @@
       bar.hidden = items.length === 0;
       var parts = [];
       var head = document.createElement("p");
-      head.className = "outbox-head";
+      head.className = waiting ? "outbox-head alert" : "outbox-head";
+      if (waiting) head.setAttribute("role", "alert");
       head.textContent = waiting ? say(text.count, waiting) : text.title;
       if (waiting) head.append(" ", button(text.send, function () { flush().catch(broken); }));
       parts.push(head);
@@ -415,7 +416,8 @@
     });
   }
 
-  // A download (the roster export) takes a while to start on a big roster: say it is coming.
+  // A download (the roster export) takes a while to start on a big roster: say it is coming,
+  // until the file's answer sets the cookie named after this submit (coop.web.DOWNLOAD_COOKIE).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.dataset.busy) return;
@@ -424,6 +426,13 @@
     note.setAttribute("role", "status");
     note.textContent = form.dataset.busy;
     form.append(note);
+    var mark = (form.elements.download || form.appendChild(Object.assign(document.createElement("input"), { type: "hidden", name: "download" })));
+    mark.value = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+    var wait = setInterval(function () {
+      if (document.cookie.split("; ").indexOf("coop_download=" + mark.value) < 0) return;
+      clearInterval(wait);
+      note.remove();
+    }, 500);
   });
 
   // --- signing out ---------------------------------------------------------------------
@@ -482,5 +491,9 @@
       });
     });
   }).then(showOutbox).then(flush).catch(broken);
-  window.addEventListener("online", function () { flush().catch(broken); });
+  // WeChat may wipe the phone's storage once the user leaves it: send at every chance.
+  var sendSoon = function () { if (document.visibilityState !== "hidden") flush().catch(broken); };
+  window.addEventListener("online", sendSoon);
+  window.addEventListener("pageshow", sendSoon);
+  document.addEventListener("visibilitychange", sendSoon);
 })();

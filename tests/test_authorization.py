@@ -238,6 +238,16 @@ MATRIX = [
     ),
     ("GET", "/audit", "/audit", [SIGN_IN, 200, 403, 403, 403]),
     ("GET", "/audit.csv", "/audit.csv", [SIGN_IN, 200, 403, 403, 403]),
+    ("GET", "/site-files", "/site-files/", [SIGN_IN, 200, 403, 403, 403]),
+    ("POST", "/site-files", "/site-files/", [SIGN_IN, 422, 403, 403, 403]),
+    (
+        "POST",
+        "/site-files/{name:str}/delete",
+        "/site-files/MP_verify_x.txt/delete",
+        [SIGN_IN, 303, 403, 403, 403],
+    ),
+    ("GET", "/favicon.ico", "/favicon.ico", [200, 200, 200, 200, 200]),
+    ("GET", "/{path:path}", "/no/such/page", [404, 404, 404, 404, 404]),
     ("GET", "/members/export", "/members/export", [SIGN_IN, 200, 200, 200, 403]),
     # An empty form: the standard roster, masked, as CSV.
     ("POST", "/members/export", "/members/export", [SIGN_IN, 200, 200, 200, 403]),

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery
-from litestar.response import Stream
+from litestar.params import FromPath, FromQuery
+from litestar.response import File, Stream
 
 from coop import db
 from coop.access import Viewer, now
 from coop.accounts.domain import ROLE_NAMES
+from coop.assets import STATIC_DIR
 from coop.audit import domain as audit
 from coop.contests import domain as contests
-from coop.guards import admin_only, provide_viewer, signed_in
+from coop.guards import admin_only, load_viewer, provide_viewer, signed_in
+from coop.home import sitefiles
 from coop.i18n import format_moment, local_day, translate
 from coop.members import domain as members
 from coop.orgs import domain as orgs
 from coop.orgs.tables import Union
 from coop.spreadsheets import CSV_TYPE, attachment, csv_chunks
-from coop.validation import Msg
-from coop.web import page
+from coop.validation import Msg, NotFound, ValidationError
+from coop.web import FormState, flash, page, redirect
 
 AUDIT_PAGE_SIZE = 100
 
@@ -94,3 +97,71 @@ async def healthz() -> dict:
         "migrations_current": not pending,
         "pending_migrations": [f"{app}:{migration}" for app, migration in pending],
     }
+
+
+class SiteFileController(Controller):
+    """Files an admin puts at the web root: WeChat's domain check (coop.home.sitefiles)."""
+
+    path = "/site-files"
+    include_in_schema = False
+    guards = [admin_only]
+    dependencies = {"viewer": Provide(provide_viewer)}
+
+    @get("/")
+    async def list(self, request: Request) -> object:
+        return _site_files_page(request, FormState({}))
+
+    @post("/")
+    async def upload(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
+        upload = (await request.form()).get("file")
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise ValidationError({"file": Msg("Choose a file.")})
+            content = await upload.read(sitefiles.MAX_BYTES + 1)
+            await sitefiles.upload(viewer, _data_dir(request), upload.filename, content)
+        except ValidationError as error:
+            return _site_files_page(request, FormState({}, error.errors), status_code=422)
+        flash(request, Msg("Saved."))
+        return redirect(request, "/site-files/")
+
+    @post("/{name:str}/delete")
+    async def delete(
+        self, request: Request, viewer: NamedDependency[Viewer], name: FromPath[str]
+    ) -> object:
+        await sitefiles.delete(viewer, _data_dir(request), name)
+        flash(request, Msg("Removed."))
+        return redirect(request, "/site-files/")
+
+
+def _data_dir(request: Request):
+    return request.app.state.settings.data_dir
+
+
+def _site_files_page(request: Request, form: FormState, status_code: int = 200) -> object:
+    return page(
+        "home/site_files.html",
+        status_code=status_code,
+        form=form,
+        files=sitefiles.listed(_data_dir(request)),
+    )
+
+
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
+def favicon() -> File:
+    return File(
+        path=STATIC_DIR / "favicon.ico",
+        filename="favicon.ico",
+        content_disposition_type="inline",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
+@get("/{path:path}", include_in_schema=False)
+async def anything_else(request: Request, path: FromPath[str]) -> Response:
+    """Any other address: an uploaded site file at the root, or "not found" with the menu
+    (the viewer is loaded here, as no guard did it)."""
+    content = sitefiles.read(_data_dir(request), path.lstrip("/"))
+    if content is not None:
+        return Response(content, media_type="text/plain", headers={"Cache-Control": "no-cache"})
+    await load_viewer(request)
+    raise NotFound

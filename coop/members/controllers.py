@@ -20,7 +20,9 @@ from coop.orgs import domain as orgs
 from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment
 from coop.validation import Msg, ValidationError
 from coop.web import (
+    DOWNLOAD_COOKIE,
     FormState,
+    download_token,
     flash,
     form_or_stash,
     htmx_target,
@@ -328,11 +330,15 @@ class MemberController(Controller):
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
             return await _export_page(viewer, data, form, keys=keys, status_code=422)
-        return Stream(
+        answer = Stream(
             export.chunks(),
             media_type=XLSX_TYPE if file_format == "xlsx" else CSV_TYPE,
             headers=attachment(exports.filename(file_format)),
         )
+        if token := download_token(data.get("download")):
+            # static/field.js watches for it: the file has started, "preparing…" can go
+            answer.set_cookie(DOWNLOAD_COOKIE, token, max_age=60, httponly=False, samesite="lax")
+        return answer
 
     @get("/import")
     async def import_form(self, viewer: NamedDependency[Viewer]) -> object:

@@ -176,9 +176,9 @@ def test_village_enrolls_federation_approves_and_hands_out_welcome_pack(
         expect(row).to_have_count(1)
         expect(row).to_contain_text(VILLAGE)
         federation.evaluate(MARK)
-        row.get_by_role("button", name="登记已发放入会大礼包", exact=True).click()
+        row.get_by_role("button", name="确认发放", exact=True).click()
         expect(row).to_contain_text("已发放入会大礼包")
-        expect(row.get_by_role("button", name="登记已发放入会大礼包")).to_have_count(0)
+        expect(row.get_by_role("button", name="确认发放")).to_have_count(0)
         expect(row.get_by_role("button", name="撤销", exact=True)).to_be_visible()
         assert federation.evaluate(STILL_MARKED), "marking the welcome pack reloaded the page"
         assert_no_horizontal_scroll(federation)

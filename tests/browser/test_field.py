@@ -62,8 +62,8 @@ def test_offline_enrollment_is_queued_and_sent_once_when_back(page: Page):
     page.context.set_offline(True)
     _submit(page)
     outbox = page.locator("#outbox")
-    expect(outbox).to_contain_text("1 条等待上传")
-    expect(outbox).to_contain_text(f"等待 入会登记 · {person['name']}")
+    expect(outbox).to_contain_text("还有 1 条没有发送")
+    expect(outbox).to_contain_text(f"待发送 入会登记 · {person['name']}")
     expect(page.locator(".draft-note")).to_contain_text("没有网络")
     with pytest.raises(PlaywrightError):  # no network, no page: the browser's offline notice
         page.reload()
@@ -93,7 +93,7 @@ def test_answer_lost_after_the_server_saved_is_sent_again_and_yields_one_member(
 
     page.route(re.compile(r"/members/enroll$"), drop_answer)
     _submit(page)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     page.get_by_role("button", name="立即发送").click()
     expect(page.locator("#outbox")).to_contain_text(f"已发送 入会登记 · {person['name']}")
     assert lost == [True]
@@ -118,7 +118,7 @@ def test_answer_too_slow_is_queued_and_the_resend_yields_one_member(page: Page):
 
     page.route(re.compile(r"/members/enroll$"), delay_answer)
     _submit(page)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     page.get_by_role("button", name="立即发送").click()
     expect(page.locator("#outbox")).to_contain_text(f"已发送 入会登记 · {person['name']}")
     assert _count(page, person["name"]) == 1
@@ -151,7 +151,7 @@ def test_queued_enrollment_refused_meanwhile_says_why_and_opens_to_fix(
     _fill(page, person)
     page.context.set_offline(True)
     _submit(page)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     # Meanwhile another organizer's phone enrolls the same ID number, under another name.
     elsewhere = browser.new_context(viewport=VIEWPORT, base_url=live_server, locale="zh-CN")
     other = elsewhere.new_page()
@@ -163,7 +163,7 @@ def test_queued_enrollment_refused_meanwhile_says_why_and_opens_to_fix(
     page.context.set_offline(False)
     page.reload()
     outbox = page.locator("#outbox")
-    expect(outbox).to_contain_text(f"被拒绝 入会登记 · {person['name']}")
+    expect(outbox).to_contain_text(f"未被接受 入会登记 · {person['name']}")
     expect(outbox.locator(".error")).to_contain_text("该身份证号已经登记。")
     outbox.get_by_role("button", name="打开修改").click()
     expect(page).to_have_url(re.compile(r"/members/enroll$"))

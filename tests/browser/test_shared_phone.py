@@ -72,7 +72,7 @@ def test_queued_enrollment_is_sent_only_under_its_own_organizer(page: Page):
     _fill(page, person)
     page.context.set_offline(True)
     _submit(page)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     _sign_out(page)  # signing out needs the network
     warning = page.locator(".signout-warning")
     expect(warning).to_contain_text("现在没有网络，无法退出。")
@@ -82,7 +82,7 @@ def test_queued_enrollment_is_sent_only_under_its_own_organizer(page: Page):
     # The signal is back but too weak for the upload.
     page.route(re.compile(r"/members/enroll$"), lambda route: route.abort("timedout"))
     page.context.set_offline(False)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     _sign_out(page)
     expect(warning).to_contain_text("还有 1 条未发送")
     warning.get_by_role("button", name="返回").click()  # changed their mind: still signed in
@@ -119,7 +119,7 @@ def test_phone_storage_holds_no_full_id_number_typed_or_queued(page: Page):
     typed = page.evaluate(DUMP_STORAGE)
     page.context.set_offline(True)
     _submit(page)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     queued = page.evaluate(DUMP_STORAGE)
     page.context.set_offline(False)
     number = person["resident_id"]
@@ -137,7 +137,7 @@ def test_page_left_open_from_before_another_sign_in_does_not_send_its_outbox(pag
     expect(page.locator("#id-feedback")).not_to_be_empty()
     page.context.set_offline(True)
     _submit(page)
-    expect(page.locator("#outbox")).to_contain_text("1 条等待上传")
+    expect(page.locator("#outbox")).to_contain_text("还有 1 条没有发送")
     page.context.route(re.compile(r"/members/enroll$"), lambda route: route.abort("timedout"))
     page.context.set_offline(False)
     # Another tab on the same phone: the organizer signs out, the admin signs in.

@@ -42,6 +42,7 @@ def test_village_organizer_sees_only_their_cooperative_and_switches_language(pag
     assert_sees_only_own_cooperative(page)
     assert_no_horizontal_scroll(page)
 
+    page.locator("nav.main").get_by_text("更多", exact=True).click()
     page.locator("nav.main").get_by_role("link", name="组织机构").click()
     expect(page).to_have_url(re.compile(r"/orgs/$"))
     assert_sees_only_own_cooperative(page)
