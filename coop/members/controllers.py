@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from coop.access import MANAGERS, Viewer, require, today
+from coop.codes.gb_t_2260 import region_name
 from coop.forms import id_list, whole_number
 from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
@@ -51,7 +52,8 @@ def _names() -> dict:
         "sex_names": choices.SEXES,
         "ethnicity_names": choices.ETHNICITIES,
         "education_names": choices.EDUCATION,
-        "household_names": choices.HOUSEHOLD_TYPES,
+        "coded": choices.CODED,
+        "region_name": region_name,
         "event_names": choices.EVENTS,
     }
 
@@ -78,6 +80,7 @@ async def _enroll_page(
         taken=taken,
         **_id_check(str(form.get("resident_id") or "")),
         recruiters=recruiters,
+        can_approve=viewer.can_approve,
         **await _places(viewer),
         **_names(),
     )
@@ -448,6 +451,7 @@ class MemberController(Controller):
             "village_id": member["village"],
             "recruited_by_id": member["recruited_by"] or "",
             "is_backbone": "1" if member["is_backbone"] else "",
+            "migrant_worker": "1" if member["migrant_worker"] else "",
         }
         form = await form_or_stash(request, initial)
         return await _edit_page(viewer, member, form)
@@ -605,5 +609,6 @@ async def _edit_page(
             if r["id"] != member["id"]
         ],
         villages=await orgs.villages(viewer.scope),
+        can_approve=viewer.can_approve,
         **_names(),
     )
