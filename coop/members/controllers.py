@@ -164,8 +164,8 @@ async def _export_page(
         status_code=status_code,
         where=forms.member_filter(params),
         filters={k: v for k, v in params.items() if k in _FILTERS and v},
-        columns=exports.COLUMNS,
-        chosen=exports.chosen(keys),
+        columns={k: c for k, c in exports.COLUMNS.items() if k in exports.chosen([k], viewer)},
+        chosen=exports.chosen(keys, viewer),
         templates=templates,
         can_see_full=viewer.can_approve,
         form=form,
@@ -318,7 +318,7 @@ class MemberController(Controller):
         """The roster as a download, streamed; full numbers only when confirmed."""
         data = await request.form()
         where = forms.member_filter(data)
-        keys = exports.chosen(data.getall("columns", []))
+        keys = exports.chosen(data.getall("columns", []), viewer)
         full = data.get("full_numbers") == "1"
         file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
         export = exports.RosterExport(viewer, where, keys, full, file_format)

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from coop import db
 from coop.access import Viewer, today
 from coop.audit import domain as audit
+from coop.codes.gb_t_2261_1_2003 import CODE_OF_LETTER
 from coop.i18n import TIME_ZONE, translate
 from coop.members import queries
-from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
+from coop.members.choices import CODED, ETHNICITIES, POSTS, SEXES, STATUSES
 from coop.spreadsheets import RISKY_STARTS, csv_header, csv_row, safe_text, xlsx_chunks
 from coop.validation import Msg
 
@@ -33,7 +34,8 @@ class Column:
     in CSV), "choice" (the name of a choice in `choices`, '' if unknown), "yes" ("Yes" or
     ''), "date" (ISO), "day" (the ISO day of a moment, where the union works), "digits"
     (a number that must stay text: a trailing tab in CSV; `secret` is the field holding
-    it in full, for full-number exports).
+    it in full, for full-number exports), "code" (a stored value written as the standard's
+    code from `codes`, kept as text like digits), "flag" (a yes/no as the code 1 or 0).
     """
 
     title: Msg
@@ -41,6 +43,15 @@ class Column:
     field: str = ""  # a field of queries.ROSTER_COLUMNS
     choices: dict[str, Msg] | None = None
     secret: str = ""  # a field of queries.ROSTER_SECRETS
+    codes: dict[str, str] | None = None
+
+
+def _coded_columns(name: str, title: Msg, code_title: Msg) -> dict[str, Column]:
+    """A coded field's two columns: its label in the reader's language, and its code."""
+    return {
+        name: Column(title, "choice", name, CODED[name].labels),
+        f"{name}_code": Column(code_title, "digits", name),
+    }
 
 
 COLUMNS: dict[str, Column] = {
@@ -62,12 +73,35 @@ COLUMNS: dict[str, Column] = {
     "welcome_pack": Column(Msg("Welcome pack issued on"), "day", "welcome_pack_at"),
 }
 STANDARD = list(COLUMNS)
+# The real-name record (会员实名制): off the standard roster, there for templates and profiles.
+COLUMNS |= {
+    "sex_code": Column(Msg("Sex (GB/T 2261.1 code)"), "code", "sex", codes=CODE_OF_LETTER),
+    **_coded_columns("education", Msg("Education"), Msg("Education (GB/T 4658 code)")),
+    **_coded_columns(
+        "political_status", Msg("Political status"), Msg("Political status (GB/T 4762 code)")
+    ),
+    **_coded_columns(
+        "employment_status", Msg("Employment status"), Msg("Employment status (code)")
+    ),
+    **_coded_columns("skill_level", Msg("Skill level"), Msg("Skill level (code)")),
+    "migrant_worker": Column(Msg("Migrant worker"), "yes", "migrant_worker"),
+    "migrant_worker_code": Column(Msg("Migrant worker (1 yes, 0 no)"), "flag", "migrant_worker"),
+    "hukou_region": Column(Msg("Household registration (region code)"), "digits", "hukou_region"),
+    "residence_region": Column(Msg("Residence (region code)"), "digits", "residence_region"),
+    "residence_address": Column(Msg("Residence address"), "text", "residence_address"),
+    "employer": Column(Msg("Employer"), "text", "employer"),
+    **_coded_columns("poverty_status", Msg("Poverty status"), Msg("Poverty status (code)")),
+}
+# 特定身份 information: only federation staff export it.
+STAFF_ONLY = frozenset({"poverty_status", "poverty_status_code"})
 TAB = "\t"
 
 
-def chosen(keys: list[str]) -> list[str]:
-    """The known columns among `keys`, in the order given, each once; else the standard set."""
-    keys = [k for k in dict.fromkeys(keys) if k in COLUMNS]
+def chosen(keys: list[str], viewer: Viewer | None = None) -> list[str]:
+    """The known columns among `keys` the viewer may export, in the order given, each once;
+    else the standard set."""
+    staff = viewer is None or viewer.can_approve
+    keys = [k for k in dict.fromkeys(keys) if k in COLUMNS and (staff or k not in STAFF_ONLY)]
     return keys or STANDARD
 
 
@@ -126,6 +160,13 @@ def _shown_sql(column: Column, label=str) -> str:
         return f"CASE {value} {names} END"
     if column.kind == "yes":
         return f"CASE WHEN {value} THEN {_literal(label(translate(Msg('Yes'))))} END"
+    if column.kind == "code":
+        codes = " ".join(
+            f"WHEN {_literal(key)} THEN {_literal(code)}" for key, code in column.codes.items()
+        )
+        return f"CASE {value} {codes} END"
+    if column.kind == "flag":
+        return f"CASE WHEN {value} THEN '1' ELSE '0' END"
     if column.kind == "date":
         return _iso_day(value)
     if column.kind == "day":
@@ -155,7 +196,7 @@ def csv_field_sql(column: Column) -> tuple[str, list[str]]:
         safe = f"CASE WHEN {_starts_risky(value)} THEN '''' || {value} ELSE {value} END"
         quoted = f"""'"' || replace({safe}, '"', '""') || '"'"""
         return "%s", [f"CASE WHEN {_needs_quotes(value)} THEN {quoted} ELSE {safe} END"]
-    if column.kind == "digits":  # digits, X, * or a card prefix (letters): never quoted
+    if column.kind in ("digits", "code"):  # digits, X, * or a card prefix: never quoted
         if db.is_sqlite():  # the tab only after a number: its precision is 0 or 1
             return "%s%.*s", [value, f"{value} <> ''", f"'{TAB}'"]
         return "%s", [f"NULLIF({value}, '') || '{TAB}'"]
