@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from coop import db
@@ -21,6 +21,7 @@ from coop.codes.gb_t_2261_1_2003 import CODE_OF_LETTER
 from coop.i18n import TIME_ZONE, translate
 from coop.members import queries
 from coop.members.choices import CODED, ETHNICITIES, POSTS, SEXES, STATUSES
+from coop.members.domain.export_profiles import Profile
 from coop.spreadsheets import RISKY_STARTS, csv_header, csv_row, safe_text, xlsx_chunks
 from coop.validation import Msg
 
@@ -97,6 +98,40 @@ STAFF_ONLY = frozenset({"poverty_status", "poverty_status_code"})
 TAB = "\t"
 
 
+# The code columns, and the codes a profile's code map may name.
+CODE_LISTS = {
+    "sex_code": tuple(CODE_OF_LETTER.values()),
+    "migrant_worker_code": ("1", "0"),
+    **{f"{name}_code": codes.codes for name, codes in CODED.items()},
+}
+
+
+def profile_fields() -> dict[str, tuple[str, ...] | None]:
+    """What a profile may name: every column, with its codes if it holds codes."""
+    return {key: CODE_LISTS.get(key) for key in COLUMNS if key != "number"}
+
+
+def profile_columns(profile: Profile, viewer: Viewer) -> list[Column]:
+    """The profile's columns the viewer may export, under its headers, its codes and dates."""
+    columns = []
+    for wanted in profile.columns:
+        if wanted.field not in chosen([wanted.field], viewer):
+            continue
+        column = replace(COLUMNS[wanted.field], title=Msg(wanted.header))
+        if wanted.codes and column.kind == "code":
+            theirs = {k: wanted.codes.get(code, code) for k, code in column.codes.items()}
+            column = replace(column, codes=theirs)
+        elif wanted.codes and column.kind == "flag":
+            column = replace(column, codes={"1": "1", "0": "0"} | wanted.codes)
+        elif wanted.codes:
+            codes = CODE_LISTS[wanted.field]
+            column = replace(column, kind="code", codes={c: wanted.codes.get(c, c) for c in codes})
+        if profile.date_format == "YYYYMMDD" and column.kind in ("date", "day"):
+            column = replace(column, kind=f"{column.kind}_compact")
+        columns.append(column)
+    return columns
+
+
 def chosen(keys: list[str], viewer: Viewer | None = None) -> list[str]:
     """The known columns among `keys` the viewer may export, in the order given, each once;
     else the standard set."""
@@ -166,11 +201,15 @@ def _shown_sql(column: Column, label=str) -> str:
         )
         return f"CASE {value} {codes} END"
     if column.kind == "flag":
-        return f"CASE WHEN {value} THEN '1' ELSE '0' END"
+        yes, no = (column.codes or {}).get("1", "1"), (column.codes or {}).get("0", "0")
+        return f"CASE WHEN {value} THEN {_literal(yes)} ELSE {_literal(no)} END"
     if column.kind == "date":
         return _iso_day(value)
     if column.kind == "day":
         return _local_day(value)
+    if column.kind in ("date_compact", "day_compact"):
+        day = _iso_day(value) if column.kind == "date_compact" else _local_day(value)
+        return f"replace({day}, '-', '')"
     if column.kind in ("text", "digits"):
         return value
     raise ValueError(f"unknown column kind {column.kind!r}")
@@ -225,16 +264,35 @@ class RosterExport:
     full_numbers: bool
     file_format: str
     count: int = 0
+    profile: Profile | None = None
+    columns: list[Column] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.profile:
+            self.columns = profile_columns(self.profile, self.viewer)
+            self.keys = [c.field or c.kind for c in self.columns]
+        else:
+            self.columns = [COLUMNS[k] for k in self.keys]
+
+    def header(self) -> list[str]:
+        return [translate(c.title) for c in self.columns]
+
+    def sheet(self) -> tuple[str, tuple[str, ...]]:
+        """The sheet's name and title rows."""
+        if self.profile:
+            return self.profile.sheet, self.profile.title_rows
+        return translate(Msg("Member roster")), ()
 
     def chunks(self) -> AsyncIterator[bytes]:
         """The file, in chunks: CSV as the rows come, XLSX once built (in constant memory)."""
         if self.file_format == "xlsx":
-            return xlsx_chunks(translate(Msg("Member roster")), header(self.keys), self.rows())
+            sheet, titles = self.sheet()
+            return xlsx_chunks(sheet, self.header(), self.rows(), titles)
         return self._csv()
 
     async def rows(self) -> AsyncIterator[Sequence]:
         """Each row's cells (for XLSX)."""
-        columns = [COLUMNS[k] for k in self.keys]
+        columns = self.columns
         cells = [cell_sql(c, self.full_numbers) for c in columns]
         secret = [i for i, c in enumerate(columns) if c.secret] if self.full_numbers else []
         number = next((i for i, c in enumerate(columns) if c.kind == "number"), None)
@@ -248,7 +306,7 @@ class RosterExport:
     async def _csv(self) -> AsyncIterator[bytes]:
         """The CSV file. The database makes each line, in parts around the cells Python
         fills in (the row number, full numbers), so Python only joins bytes."""
-        yield csv_header(header(self.keys))
+        yield csv_header(self.header())
         selected, layout, secret = [], [], []  # what the query reads; how a line is laid out
         fields, separators = [], []  # of the part being made
 
@@ -259,8 +317,7 @@ class RosterExport:
             fields.clear()
             separators.clear()
 
-        for position, key in enumerate(self.keys):
-            column = COLUMNS[key]
+        for position, column in enumerate(self.columns):
             separator = "," if position else ""
             if column.kind == "number" or (self.full_numbers and column.secret):
                 end_part(separator)
