@@ -16,6 +16,7 @@ from coop.forms import id_list, whole_number
 from coop.guards import organizers, provide_viewer
 from coop.i18n import translate
 from coop.members import choices, domain, exports, forms, imports, queries
+from coop.members.domain import export_profiles
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
 from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment
@@ -145,6 +146,12 @@ async def _import_preview_page(
     )
 
 
+def _profiles(request: Request) -> dict:
+    """The export profiles: the built-in one and every good file of the data folder."""
+    folder = request.app.state.settings.data_dir / "export-profiles"
+    return export_profiles.load(folder, exports.profile_fields())[0]
+
+
 async def _export_page(
     viewer: Viewer,
     params,
@@ -152,6 +159,7 @@ async def _export_page(
     *,
     keys: list[str] | None = None,
     status_code: int = 200,
+    profiles: dict | None = None,
 ) -> object:
     """The export form for the list's filters in `params`; its columns `keys` as sent, else
     those of the template `params` names, else the standard set."""
@@ -166,6 +174,7 @@ async def _export_page(
         filters={k: v for k, v in params.items() if k in _FILTERS and v},
         columns={k: c for k, c in exports.COLUMNS.items() if k in exports.chosen([k], viewer)},
         chosen=exports.chosen(keys, viewer),
+        profiles=profiles or {},
         templates=templates,
         can_see_full=viewer.can_approve,
         form=form,
@@ -311,7 +320,9 @@ class MemberController(Controller):
     @get("/export")
     async def export_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         """Choose the format and columns of a roster of the list's current filters."""
-        return await _export_page(viewer, request.query_params, FormState({}))
+        return await _export_page(
+            viewer, request.query_params, FormState({}), profiles=_profiles(request)
+        )
 
     @post("/export", status_code=200)
     async def export(self, request: Request, viewer: NamedDependency[Viewer]) -> Response:
@@ -321,7 +332,8 @@ class MemberController(Controller):
         keys = exports.chosen(data.getall("columns", []), viewer)
         full = data.get("full_numbers") == "1"
         file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
-        export = exports.RosterExport(viewer, where, keys, full, file_format)
+        profile = _profiles(request).get(data.get("profile") or "")
+        export = exports.RosterExport(viewer, where, keys, full, file_format, profile=profile)
         try:
             if name := forms.template_name(data):
                 await domain.save_roster_template(viewer, name, keys)
@@ -330,7 +342,9 @@ class MemberController(Controller):
                 raise ValidationError({"confirm": Msg("Confirm that you need the full numbers.")})
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
-            return await _export_page(viewer, data, form, keys=keys, status_code=422)
+            return await _export_page(
+                viewer, data, form, keys=keys, status_code=422, profiles=_profiles(request)
+            )
         return Stream(
             export.chunks(),
             media_type=XLSX_TYPE if file_format == "xlsx" else CSV_TYPE,

@@ -9,7 +9,7 @@ from coop.members import domain as members
 from coop.members import exports, imports
 from coop.members.domain import export_profiles
 from coop.members.tables import Member
-from tests.factories import make_member
+from tests.factories import csrf_token, make_member, sign_in
 
 KNOWN = exports.profile_fields()
 
@@ -142,3 +142,22 @@ async def test_builtin_profile_round_trip_gives_the_same_people_and_codes(world)
         )
         assert result.created == 2
         assert await Member.select(*fields).order_by(Member.name) == before
+
+
+async def test_export_page_offers_profiles_and_writes_the_chosen_one(client, world, settings):
+    tree, who = world
+    folder = settings.data_dir / "export-profiles"
+    folder.mkdir()
+    (folder / "good.toml").write_text(GOOD, encoding="utf-8")
+    (folder / "bad.toml").write_text("name = ", encoding="utf-8")
+    await make_member(who["village"], tree, "张三")
+    await sign_in(client, "federation")
+    page = await client.get("/members/export")
+    assert '<option value="某区总工会模板">' in page.text
+    assert '<option value="实名制采集（通用）">' in page.text
+    answer = await client.post(
+        "/members/export",
+        data={"_csrf_token": csrf_token(page), "format": "csv", "profile": "实名制采集（通用）"},
+    )
+    header = answer.content.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("姓名,性别,民族,出生日期,公民身份号码,手机号码,学历,政治面貌")
