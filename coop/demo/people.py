@@ -49,7 +49,7 @@ def record_fields(rng) -> dict:
         employment_status=rng.choice(EMPLOYMENT),
         skill_level=rng.choice(SKILLS),
         migrant_worker=rng.random() < 0.15,
-        residence_region="500113",
+        residence_address=rng.choice(["", "巴南区姜家镇", "巴南区界石镇"]),
         employer=rng.choice(EMPLOYERS),
         poverty_status=rng.choice(POVERTY),
     )
