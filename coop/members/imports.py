@@ -118,6 +118,7 @@ class PreviewRow:
     village: str
     cooperative: str
     problems: list[Msg] = field(default_factory=list)
+    matched: list[tuple[str, str]] = field(default_factory=list)  # typed, read as: to confirm
     member_id: int | None = None  # an existing person the user may open
     holder: str = ""  # else the union holding their membership: all an outsider may learn
 
@@ -335,7 +336,8 @@ class _RowChecker:
         phone, phone_error = check_mobile(cell("phone"))
         if phone_error:
             errors["phone"] = phone_error
-        cooperative = self._cooperative(errors, cell("cooperative"))
+        matched: list[tuple[str, str]] = []
+        cooperative = self._cooperative(errors, cell("cooperative"), matched)
         village = self._village(errors, cell("village"), cooperative)
         backbone = _label(cell("backbone"))
         if backbone not in YES | NO:
@@ -370,6 +372,7 @@ class _RowChecker:
             village=village["name"] if village else cell("village"),
             cooperative=cooperative["name"] if cooperative else cell("cooperative"),
             problems=[(FIELDS[k].title, message) for k, message in errors.items()],
+            matched=matched,
         )
         number = checked.number if "resident_id" not in errors else None
         if errors:
@@ -385,11 +388,27 @@ class _RowChecker:
         )
         return row, number, (data, checked, phone, cooperative["federation"])
 
-    def _cooperative(self, errors: dict[str, Msg], text: str) -> dict | None:
+    def _cooperative(
+        self, errors: dict[str, Msg], text: str, matched: list[tuple[str, str]]
+    ) -> dict | None:
         if not text:
             found = self.places.cooperative_ids.get(self.defaults.cooperative_id or 0)
         else:
-            found = self.places.cooperatives.get(_place_label(text))
+            label = _place_label(text)
+            found = self.places.cooperatives.get(label)
+            if found is None and label:  # the village left off, or a short name
+                candidates = [c for k, c in self.places.cooperatives.items() if label in k]
+                if len(candidates) == 1:
+                    found = candidates[0]
+                    matched.append((text, found["name"]))
+                elif candidates:
+                    names = "、".join(sorted(c["name"] for c in candidates))
+                    errors["cooperative"] = Msg(
+                        "“{value}” matches several cooperatives: {names}. Write the full name.",
+                        value=text,
+                        names=names,
+                    )
+                    return None
         if found is None:
             errors["cooperative"] = (
                 Msg("No cooperative of that name among yours.")

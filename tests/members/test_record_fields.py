@@ -148,3 +148,25 @@ async def test_export_writes_codes_as_text(client, world):
     answer = await _export(client, {"format": "csv", "columns": keys})
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
     assert rows[1] == ["张三", "1\t", "70\t", "群众", "0"]
+
+
+async def test_import_matches_a_short_cooperative_name_and_lists_candidates_when_several(world):
+    _, who = world
+    rows = [
+        ["姓名", "身份证号", "手机号", "村", "合作社"],
+        ["王五", resident_id(), mobile(), "蔡家寺村", "黑黑黑合作社"],
+        ["李四", resident_id(), mobile(), "蔡家寺", "合作社"],
+        ["赵六", resident_id(), mobile(), "蔡家寺村", "蔡家寺村 「黑黑黑」 合作社"],
+    ]
+    data = "\r\n".join(",".join(row) for row in rows).encode()
+    sheet = imports.read_roster(data)
+    found = await imports.preview(
+        who["federation"], sheet, imports.guess_mapping(sheet.header), imports.Defaults()
+    )
+    assert [(row.outcome, row.cooperative, row.matched) for row in found.rows] == [
+        ("new", "蔡家寺村“黑黑黑”合作社", [("黑黑黑合作社", "蔡家寺村“黑黑黑”合作社")]),
+        ("error", "合作社", []),
+        ("new", "蔡家寺村“黑黑黑”合作社", []),
+    ]
+    problems = {title.text: message for title, message in found.rows[1].problems}
+    assert problems["Cooperative"].params["names"] == "文石村蔬菜专业合作社、蔡家寺村“黑黑黑”合作社"
