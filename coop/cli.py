@@ -252,18 +252,31 @@ def cmd_restore(args) -> None:
 def cmd_export_members(args) -> None:
     """The roster, as the export page writes it, to a file; masked unless --full-numbers."""
     from coop.accounts.domain import command_line_viewer
-    from coop.i18n import translate
     from coop.members import domain, exports
     from coop.spreadsheets import xlsx_file
-    from coop.validation import Msg, ValidationError
+    from coop.validation import ValidationError
 
     settings = _setup()
     where = domain.MemberFilter(
         cooperative_id=args.cooperative, village_id=args.village, status=args.status or ""
     )
-    keys = exports.STANDARD
+    from coop.members.domain import export_profiles
+
+    profile = None
+    if args.profile:
+        try:
+            profile = export_profiles.find(
+                args.profile, settings.data_dir / "export-profiles", exports.profile_fields()
+            )
+        except export_profiles.ProfileError as error:
+            sys.exit(str(error))
     export = exports.RosterExport(
-        command_line_viewer(), where, keys, args.full_numbers, args.format
+        command_line_viewer(),
+        where,
+        exports.STANDARD,
+        args.full_numbers,
+        args.format,
+        profile=profile,
     )
 
     async def run() -> tuple[int, float]:
@@ -274,8 +287,8 @@ def cmd_export_members(args) -> None:
             # personal data, full numbers perhaps: for this account only, as backups are
             with private_file(Path(args.out)) as out:
                 if args.format == "xlsx":
-                    title = translate(Msg("Member roster"))
-                    count = await xlsx_file(title, exports.header(keys), export.rows(), out)
+                    sheet, titles = export.sheet()
+                    count = await xlsx_file(sheet, export.header(), export.rows(), out, titles)
                 else:
                     async for chunk in export.chunks():
                         out.write(chunk)
@@ -429,6 +442,9 @@ def main(argv: list[str] | None = None) -> None:
     export_members = export.add_parser("members", help="the member roster (会员花名册)")
     export_members.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     export_members.add_argument("--out", required=True)
+    export_members.add_argument(
+        "--profile", metavar="NAME_OR_FILE", help="an export profile (上报模板): name or .toml file"
+    )
     export_members.add_argument("--cooperative", type=int, metavar="ID")
     export_members.add_argument("--village", type=int, metavar="ID")
     export_members.add_argument(

@@ -114,36 +114,43 @@ def _write_cell(sheet, row: int, column: int, value: object, widths: list[int]) 
 
 
 async def xlsx_file(
-    title: str, header: Sequence[str], rows: Iterable | AsyncIterable, path: str | BinaryIO
+    title: str,
+    header: Sequence[str],
+    rows: Iterable | AsyncIterable,
+    path: str | BinaryIO,
+    title_rows: Sequence[str] = (),
 ) -> int:
-    """Write a workbook to `path` (or a file open for writing) in constant memory; the
-    number of data rows."""
+    """Write a workbook to `path` (or a file open for writing) in constant memory, under
+    any `title_rows` (one text each, in the first column); the number of data rows."""
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet(title[:31])
     bold = book.add_format({"bold": True})
     widths = [len(name) * 2 + 2 for name in header]
     for column, width in enumerate(widths):  # constant memory: widths are set up front
         sheet.set_column(column, column, max(width, 12))
+    for line, text in enumerate(title_rows):
+        sheet.write_string(line, 0, text, bold)
+    top = len(title_rows)
     for column, name in enumerate(header):
-        sheet.write_string(0, column, name, bold)
+        sheet.write_string(top, column, name, bold)
     count = 0
     async for row in _aiter(rows):
         count += 1
         for column, value in enumerate(row):
-            _write_cell(sheet, count, column, value, widths)
-    sheet.freeze_panes(1, 0)
+            _write_cell(sheet, top + count, column, value, widths)
+    sheet.freeze_panes(top + 1, 0)
     book.close()
     return count
 
 
 async def xlsx_chunks(
-    title: str, header: Sequence[str], rows: Iterable | AsyncIterable
+    title: str, header: Sequence[str], rows: Iterable | AsyncIterable, title_rows=()
 ) -> AsyncIterator[bytes]:
     """A workbook built in a temporary file, then sent in chunks; the file is removed."""
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        await xlsx_file(title, header, rows, path)
+        await xlsx_file(title, header, rows, path, title_rows)
         with open(path, "rb") as built:
             while chunk := built.read(CHUNK):
                 yield chunk

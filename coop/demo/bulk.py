@@ -21,9 +21,7 @@ from coop.audit import domain as audit
 from coop.demo.people import (
     BIRTH_DAYS,
     BIRTH_FIRST,
-    EDUCATION,
     ETHNICITIES,
-    HOUSEHOLDS,
     LEAVE_REASONS,
     MEMBER_PLAN,
     POSTS,
@@ -35,6 +33,7 @@ from coop.demo.people import (
     _name,
     _village,
     _villages_by_town,
+    record_fields,
 )
 from coop.demo.tree import ACTOR
 from coop.members import domain as members
@@ -130,8 +129,7 @@ def _bulk_row(k: int, rng: random.Random, place: _Place, today: dt.date) -> memb
         resident_id=number,
         phone=phone,
         ethnicity=rng.choice(ETHNICITIES),
-        education=rng.choice(EDUCATION),
-        household_type=rng.choice(HOUSEHOLDS),
+        **record_fields(rng),
         cooperative_id=cooperative["id"],
         village_id=_village(rng, cooperative, place.towns),
         is_backbone=rng.random() < 0.02,

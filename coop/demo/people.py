@@ -31,8 +31,30 @@ BIRTH_FIRST = dt.date(1955, 1, 1)
 BIRTH_DAYS = (dt.date(2004, 12, 31) - BIRTH_FIRST).days + 1
 AREAS = ["500113"] * 18 + ["500112", "500107"]  # 巴南区, now and then 渝北区, 九龙坡区
 ETHNICITIES = ["01"] * 17 + ["15", "15", "06"]  # mostly Han, some Tujia and Miao
-EDUCATION = ["primary"] * 3 + ["junior"] * 4 + ["senior"] * 2 + ["college"]
-HOUSEHOLDS = ["ordinary"] * 8 + ["lifted", "monitored"]
+# The real-name record: GB/T 4658 education (mostly 初中 and 普通高中), GB/T 4762 political
+# status (most 群众, a few 中共党员), the ACFTU lists; some migrant workers, some 脱贫户.
+EDUCATION = ["80"] * 2 + ["70"] * 5 + ["60"] * 3 + ["40", "30"]
+POLITICAL = ["13"] * 16 + ["01", "01", "03", "02"]
+EMPLOYMENT = ["1"] * 9 + ["4"]
+SKILLS = [""] * 7 + ["5", "5", "4"]
+POVERTY = ["ordinary"] * 8 + ["lifted", "monitored"]
+EMPLOYERS = ["", "", "巴南区姜家镇黑猪加工厂", "重庆黑黑黑农业开发有限公司"]
+
+
+def record_fields(rng) -> dict:
+    """Plausible real-name record fields for one demo member."""
+    return dict(
+        education=rng.choice(EDUCATION),
+        political_status=rng.choice(POLITICAL),
+        employment_status=rng.choice(EMPLOYMENT),
+        skill_level=rng.choice(SKILLS),
+        migrant_worker=rng.random() < 0.15,
+        residence_address=rng.choice(["", "巴南区姜家镇", "巴南区界石镇"]),
+        employer=rng.choice(EMPLOYERS),
+        poverty_status=rng.choice(POVERTY),
+    )
+
+
 POSTS = [p.value for p in Member.Post if p is not Member.Post.other]
 
 # (cooperative, members, of whom backbone); the backbone members are the first batch

@@ -13,9 +13,7 @@ from coop import db, privacy
 from coop.accounts import domain as accounts
 from coop.accounts.tables import User
 from coop.demo.people import (
-    EDUCATION,
     ETHNICITIES,
-    HOUSEHOLDS,
     LEAVE_REASONS,
     MEMBER_PLAN,
     POSTS,
@@ -28,6 +26,7 @@ from coop.demo.people import (
     _village,
     _villages_by_town,
     demo_people,
+    record_fields,
 )
 from coop.demo.tree import DEMO_PASSWORD, _id_of
 from coop.i18n import TIME_ZONE
@@ -77,8 +76,7 @@ async def load_members() -> int:
                     is_backbone=backbone,
                     recruited_by_id=recruiter,
                     ethnicity=rng.choice(ETHNICITIES),
-                    education=rng.choice(EDUCATION),
-                    household_type=rng.choice(HOUSEHOLDS),
+                    **record_fields(rng),
                 ),
             )
 

@@ -4,7 +4,8 @@ functions as the pages."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -15,16 +16,52 @@ from coop.access import Viewer
 from coop.accounts.guards import api_token
 from coop.accounts.idempotency import KeyReused
 from coop.api import RowIdParameter, problem
+from coop.codes.gb_t_2261_1_2003 import CODE_OF_LETTER
 from coop.guards import provide_viewer
 from coop.i18n import gettext
 from coop.members import domain, forms, queries
+from coop.members.choices import CODED
 from coop.validation import Msg
+
+# Each coded field as an enum in the OpenAPI schema: its codes, or "" for none.
+Education = Literal[("",) + CODED["education"].codes]
+PoliticalStatus = Literal[("",) + CODED["political_status"].codes]
+EmploymentStatus = Literal[("",) + CODED["employment_status"].codes]
+SkillLevel = Literal[("",) + CODED["skill_level"].codes]
+PovertyStatus = Literal[("",) + CODED["poverty_status"].codes]
+
+
+@dataclass
+class EnrollmentBody:
+    """A person to enroll; coded fields as their codes (GB/T 4658, GB/T 4762, ACFTU lists),
+    regions as six-digit GB/T 2260 codes (户籍所在地 defaults to the ID's area code)."""
+
+    name: str
+    resident_id: str
+    phone: str
+    cooperative_id: int
+    village_id: int
+    is_backbone: bool = False
+    recruited_by_id: int | None = None
+    ethnicity: str = ""
+    education: Education = ""
+    worker_post: str = ""
+    political_status: PoliticalStatus = ""
+    employment_status: EmploymentStatus = ""
+    skill_level: SkillLevel = ""
+    migrant_worker: bool = False
+    hukou_region: str = ""
+    residence_region: str = ""
+    residence_address: str = ""
+    employer: str = ""
+    poverty_status: PovertyStatus = ""
 
 
 class MemberOut(msgspec.Struct):
     id: int
     name: str
     sex: str
+    sex_code: str  # GB/T 2261.1: 1 男, 2 女
     birth_date: dt.date
     status: str
     id_masked: str
@@ -40,6 +77,21 @@ class MemberOut(msgspec.Struct):
     card_number: str | None
     worker_post: str
     welcome_pack_at: dt.datetime | None
+    education: str
+    education_label: str
+    political_status: str
+    political_status_label: str
+    employment_status: str
+    employment_status_label: str
+    skill_level: str
+    skill_level_label: str
+    migrant_worker: bool
+    hukou_region: str
+    residence_region: str
+    residence_address: str
+    employer: str
+    poverty_status: str | None = None  # federation staff only (特定身份)
+    poverty_status_label: str | None = None
 
 
 class MemberListItem(msgspec.Struct):
@@ -64,11 +116,18 @@ class MemberPageOut(msgspec.Struct):
     has_next: bool
 
 
-def _member_out(m: dict) -> MemberOut:
+def _coded_out(m: dict, name: str) -> dict:
+    """A coded field as its code and, alongside, the standard's name for it."""
+    return {name: m[name], f"{name}_label": CODED[name].names.get(m[name], "")}
+
+
+def _member_out(m: dict, viewer: Viewer) -> MemberOut:
+    poverty = _coded_out(m, "poverty_status") if viewer.can_approve else {}
     return MemberOut(
         id=m["id"],
         name=m["name"],
         sex=m["sex"],
+        sex_code=CODE_OF_LETTER.get(m["sex"], ""),
         birth_date=m["birth_date"],
         status=m["status"],
         id_masked=m["id_masked"],
@@ -84,6 +143,16 @@ def _member_out(m: dict) -> MemberOut:
         card_number=m["card_number"],
         worker_post=m["worker_post"],
         welcome_pack_at=m["welcome_pack_at"],
+        **_coded_out(m, "education"),
+        **_coded_out(m, "political_status"),
+        **_coded_out(m, "employment_status"),
+        **_coded_out(m, "skill_level"),
+        migrant_worker=m["migrant_worker"],
+        hukou_region=m["hukou_region"],
+        residence_region=m["residence_region"],
+        residence_address=m["residence_address"],
+        employer=m["employer"],
+        **poverty,
     )
 
 
@@ -141,13 +210,13 @@ class MemberApiController(Controller):
     async def get_member(
         self, viewer: NamedDependency[Viewer], member_id: RowIdParameter
     ) -> MemberOut:
-        return _member_out(await queries.get_member(viewer, member_id))
+        return _member_out(await queries.get_member(viewer, member_id), viewer)
 
     @post("/", summary="Enroll a person as an applicant", status_code=201)
     async def enroll(
         self,
         viewer: NamedDependency[Viewer],
-        data: JSONBody[domain.EnrollmentInput],
+        data: JSONBody[EnrollmentBody],
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", max_length=200)
         ] = None,
@@ -168,7 +237,7 @@ class MemberApiController(Controller):
             return problem(422, detail)
         member = await queries.get_member(viewer, member_id)
         return Response(
-            _member_out(member),
+            _member_out(member, viewer),
             status_code=201,
             headers={"Location": f"/api/v1/members/{member_id}"},
         )

@@ -1,5 +1,13 @@
-"""The fixed lists on the enrollment form, with names in the user's language."""
+"""The fixed lists on the enrollment form, with names in the user's language, and the
+checks of the coded fields that forms, API and imports share."""
 
+import unicodedata
+
+from coop.codes.acftu_member_codes import EMPLOYMENT_STATUS, SKILL_LEVEL
+from coop.codes.gb_t_2260 import region_code
+from coop.codes.gb_t_4658_2006 import EDUCATION as EDUCATION_CODES
+from coop.codes.gb_t_4762_1984 import POLITICAL_STATUS
+from coop.codes.poverty_status import POVERTY_STATUS
 from coop.members.tables import Member
 from coop.validation import Msg
 
@@ -63,20 +71,16 @@ ETHNICITIES = {
     "56": Msg("Jino"),
 }
 
-EDUCATION = {
-    "primary": Msg("Primary school or less"),
-    "junior": Msg("Junior middle school"),
-    "senior": Msg("Senior middle or vocational school"),
-    "college": Msg("College"),
-    "university": Msg("University or higher"),
+# The real-name record's coded fields (coop.codes): field -> its national code list.
+CODED = {
+    "education": EDUCATION_CODES,
+    "political_status": POLITICAL_STATUS,
+    "employment_status": EMPLOYMENT_STATUS,
+    "skill_level": SKILL_LEVEL,
+    "poverty_status": POVERTY_STATUS,
 }
-
-HOUSEHOLD_TYPES = {
-    "ordinary": Msg("Ordinary farm household"),
-    "lifted": Msg("Household lifted out of poverty"),
-    "monitored": Msg("Household monitored against relapse into poverty"),
-    "other": Msg("Other"),
-}
+EDUCATION = EDUCATION_CODES.labels
+POVERTY_STATUSES = POVERTY_STATUS.labels
 
 POSTS = {
     Member.Post.base: Msg("Production base"),
@@ -110,3 +114,31 @@ EVENTS = {
     "id_revealed": Msg("Full ID number shown"),
     "phone_revealed": Msg("Full phone number shown"),
 }
+
+
+def coded(errors: dict[str, Msg], name: str, value: str) -> str:
+    """A coded field's value as its code, from the code or any of its names; an error naming
+    the allowed values when it is none of them."""
+    codes = CODED[name]
+    if not unicodedata.normalize("NFKC", value or "").strip():
+        return ""
+    code = codes.lookup(value)
+    if code is None:
+        errors[name] = Msg(
+            "Not in the {standard} list. Allowed: {allowed}.",
+            standard=codes.standard,
+            allowed=codes.allowed(),
+        )
+        return ""
+    return code
+
+
+def region(errors: dict[str, Msg], name: str, value: str) -> str:
+    """A six-digit region code (GB/T 2260) in python-stdnum's table; empty for none."""
+    if not unicodedata.normalize("NFKC", value or "").strip():
+        return ""
+    code = region_code(value)
+    if code is None:
+        errors[name] = Msg("Not a region code: six digits (GB/T 2260), such as 500113.")
+        return ""
+    return code

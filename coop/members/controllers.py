@@ -11,10 +11,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from coop.access import MANAGERS, Viewer, require, today
+from coop.codes.gb_t_2260 import region_name
 from coop.forms import id_list, read_all, whole_number
 from coop.guards import organizers, provide_viewer
 from coop.i18n import local_day, translate
 from coop.members import choices, domain, exports, forms, imports, queries
+from coop.members.domain import export_profiles
 from coop.members.identity import age_on, check_resident_id
 from coop.orgs import domain as orgs
 from coop.spreadsheets import CSV_TYPE, XLSX_TYPE, attachment
@@ -53,7 +55,8 @@ def _names() -> dict:
         "sex_names": choices.SEXES,
         "ethnicity_names": choices.ETHNICITIES,
         "education_names": choices.EDUCATION,
-        "household_names": choices.HOUSEHOLD_TYPES,
+        "coded": choices.CODED,
+        "region_name": region_name,
         "event_names": choices.EVENTS,
     }
 
@@ -80,6 +83,7 @@ async def _enroll_page(
         taken=taken,
         **_id_check(str(form.get("resident_id") or "")),
         recruiters=recruiters,
+        can_approve=viewer.can_approve,
         **await _places(viewer),
         **_names(),
     )
@@ -144,6 +148,12 @@ async def _import_preview_page(
     )
 
 
+def _profiles(request: Request) -> dict:
+    """The export profiles: the built-in one and every good file of the data folder."""
+    folder = request.app.state.settings.data_dir / "export-profiles"
+    return export_profiles.load(folder, exports.profile_fields())[0]
+
+
 async def _export_page(
     viewer: Viewer,
     params,
@@ -151,6 +161,7 @@ async def _export_page(
     *,
     keys: list[str] | None = None,
     status_code: int = 200,
+    profiles: dict | None = None,
 ) -> object:
     """The export form for the list's filters in `params`; its columns `keys` as sent, else
     those of the template `params` names, else the standard set."""
@@ -163,8 +174,9 @@ async def _export_page(
         status_code=status_code,
         where=forms.member_filter(params),
         filters={k: v for k, v in params.items() if k in _FILTERS and v},
-        columns=exports.COLUMNS,
-        chosen=exports.chosen(keys),
+        columns={k: c for k, c in exports.COLUMNS.items() if k in exports.chosen([k], viewer)},
+        chosen=exports.chosen(keys, viewer),
+        profiles=profiles or {},
         templates=templates,
         can_see_full=viewer.can_approve,
         form=form,
@@ -310,17 +322,20 @@ class MemberController(Controller):
     @get("/export")
     async def export_form(self, request: Request, viewer: NamedDependency[Viewer]) -> object:
         """Choose the format and columns of a roster of the list's current filters."""
-        return await _export_page(viewer, request.query_params, FormState({}))
+        return await _export_page(
+            viewer, request.query_params, FormState({}), profiles=_profiles(request)
+        )
 
     @post("/export", status_code=200)
     async def export(self, request: Request, viewer: NamedDependency[Viewer]) -> Response:
         """The roster as a download, streamed; full numbers only when confirmed."""
         data = await request.form()
         where = forms.member_filter(data)
-        keys = exports.chosen(data.getall("columns", []))
+        keys = exports.chosen(data.getall("columns", []), viewer)
         full = data.get("full_numbers") == "1"
         file_format = "xlsx" if data.get("format") == "xlsx" else "csv"
-        export = exports.RosterExport(viewer, where, keys, full, file_format)
+        profile = _profiles(request).get(data.get("profile") or "")
+        export = exports.RosterExport(viewer, where, keys, full, file_format, profile=profile)
         try:
             if name := forms.template_name(data):
                 await domain.save_roster_template(viewer, name, keys)
@@ -329,7 +344,9 @@ class MemberController(Controller):
                 raise ValidationError({"confirm": Msg("Confirm that you need the full numbers.")})
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
-            return await _export_page(viewer, data, form, keys=keys, status_code=422)
+            return await _export_page(
+                viewer, data, form, keys=keys, status_code=422, profiles=_profiles(request)
+            )
         answer = Stream(
             export.chunks(),
             media_type=XLSX_TYPE if file_format == "xlsx" else CSV_TYPE,
@@ -467,6 +484,7 @@ class MemberController(Controller):
             "village_id": member["village"],
             "recruited_by_id": member["recruited_by"] or "",
             "is_backbone": "1" if member["is_backbone"] else "",
+            "migrant_worker": "1" if member["migrant_worker"] else "",
         }
         form = await form_or_stash(request, initial)
         return await _edit_page(viewer, member, form)
@@ -642,5 +660,6 @@ async def _edit_page(
             if r["id"] != member["id"]
         ],
         villages=await orgs.villages(viewer.scope),
+        can_approve=viewer.can_approve,
         **_names(),
     )

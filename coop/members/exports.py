@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from coop import db
 from coop.access import Viewer, today
 from coop.audit import domain as audit
+from coop.codes.gb_t_2261_1_2003 import CODE_OF_LETTER
 from coop.i18n import TIME_ZONE, translate
 from coop.members import queries
-from coop.members.choices import ETHNICITIES, POSTS, SEXES, STATUSES
+from coop.members.choices import CODED, ETHNICITIES, POSTS, SEXES, STATUSES
+from coop.members.domain.export_profiles import Profile
 from coop.spreadsheets import RISKY_STARTS, csv_header, csv_row, safe_text, xlsx_chunks
 from coop.validation import Msg
 
@@ -33,7 +35,8 @@ class Column:
     in CSV), "choice" (the name of a choice in `choices`, '' if unknown), "yes" ("Yes" or
     ''), "date" (ISO), "day" (the ISO day of a moment, where the union works), "digits"
     (a number that must stay text: a trailing tab in CSV; `secret` is the field holding
-    it in full, for full-number exports).
+    it in full, for full-number exports), "code" (a stored value written as the standard's
+    code from `codes`, kept as text like digits), "flag" (a yes/no as the code 1 or 0).
     """
 
     title: Msg
@@ -41,6 +44,15 @@ class Column:
     field: str = ""  # a field of queries.ROSTER_COLUMNS
     choices: dict[str, Msg] | None = None
     secret: str = ""  # a field of queries.ROSTER_SECRETS
+    codes: dict[str, str] | None = None
+
+
+def _coded_columns(name: str, title: Msg, code_title: Msg) -> dict[str, Column]:
+    """A coded field's two columns: its label in the reader's language, and its code."""
+    return {
+        name: Column(title, "choice", name, CODED[name].labels),
+        f"{name}_code": Column(code_title, "digits", name),
+    }
 
 
 COLUMNS: dict[str, Column] = {
@@ -62,12 +74,69 @@ COLUMNS: dict[str, Column] = {
     "welcome_pack": Column(Msg("Welcome pack issued on"), "day", "welcome_pack_at"),
 }
 STANDARD = list(COLUMNS)
+# The real-name record (会员实名制): off the standard roster, there for templates and profiles.
+COLUMNS |= {
+    "sex_code": Column(Msg("Sex (GB/T 2261.1 code)"), "code", "sex", codes=CODE_OF_LETTER),
+    **_coded_columns("education", Msg("Education"), Msg("Education (GB/T 4658 code)")),
+    **_coded_columns(
+        "political_status", Msg("Political status"), Msg("Political status (GB/T 4762 code)")
+    ),
+    **_coded_columns(
+        "employment_status", Msg("Employment status"), Msg("Employment status (code)")
+    ),
+    **_coded_columns("skill_level", Msg("Skill level"), Msg("Skill level (code)")),
+    "migrant_worker": Column(Msg("Migrant worker"), "yes", "migrant_worker"),
+    "migrant_worker_code": Column(Msg("Migrant worker (1 yes, 0 no)"), "flag", "migrant_worker"),
+    "hukou_region": Column(Msg("Household registration (region code)"), "digits", "hukou_region"),
+    "residence_region": Column(Msg("Residence (region code)"), "digits", "residence_region"),
+    "residence_address": Column(Msg("Residence address"), "text", "residence_address"),
+    "employer": Column(Msg("Employer"), "text", "employer"),
+    **_coded_columns("poverty_status", Msg("Poverty status"), Msg("Poverty status (code)")),
+}
+# 特定身份 information: only federation staff export it.
+STAFF_ONLY = frozenset({"poverty_status", "poverty_status_code"})
 TAB = "\t"
 
 
-def chosen(keys: list[str]) -> list[str]:
-    """The known columns among `keys`, in the order given, each once; else the standard set."""
-    keys = [k for k in dict.fromkeys(keys) if k in COLUMNS]
+# The code columns, and the codes a profile's code map may name.
+CODE_LISTS = {
+    "sex_code": tuple(CODE_OF_LETTER.values()),
+    "migrant_worker_code": ("1", "0"),
+    **{f"{name}_code": codes.codes for name, codes in CODED.items()},
+}
+
+
+def profile_fields() -> dict[str, tuple[str, ...] | None]:
+    """What a profile may name: every column, with its codes if it holds codes."""
+    return {key: CODE_LISTS.get(key) for key in COLUMNS if key != "number"}
+
+
+def profile_columns(profile: Profile, viewer: Viewer) -> list[Column]:
+    """The profile's columns the viewer may export, under its headers, its codes and dates."""
+    columns = []
+    for wanted in profile.columns:
+        if wanted.field not in chosen([wanted.field], viewer):
+            continue
+        column = replace(COLUMNS[wanted.field], title=Msg(wanted.header))
+        if wanted.codes and column.kind == "code":
+            theirs = {k: wanted.codes.get(code, code) for k, code in column.codes.items()}
+            column = replace(column, codes=theirs)
+        elif wanted.codes and column.kind == "flag":
+            column = replace(column, codes={"1": "1", "0": "0"} | wanted.codes)
+        elif wanted.codes:
+            codes = CODE_LISTS[wanted.field]
+            column = replace(column, kind="code", codes={c: wanted.codes.get(c, c) for c in codes})
+        if profile.date_format == "YYYYMMDD" and column.kind in ("date", "day"):
+            column = replace(column, kind=f"{column.kind}_compact")
+        columns.append(column)
+    return columns
+
+
+def chosen(keys: list[str], viewer: Viewer | None = None) -> list[str]:
+    """The known columns among `keys` the viewer may export, in the order given, each once;
+    else the standard set."""
+    staff = viewer is None or viewer.can_approve
+    keys = [k for k in dict.fromkeys(keys) if k in COLUMNS and (staff or k not in STAFF_ONLY)]
     return keys or STANDARD
 
 
@@ -126,10 +195,21 @@ def _shown_sql(column: Column, label=str) -> str:
         return f"CASE {value} {names} END"
     if column.kind == "yes":
         return f"CASE WHEN {value} THEN {_literal(label(translate(Msg('Yes'))))} END"
+    if column.kind == "code":
+        codes = " ".join(
+            f"WHEN {_literal(key)} THEN {_literal(code)}" for key, code in column.codes.items()
+        )
+        return f"CASE {value} {codes} END"
+    if column.kind == "flag":
+        yes, no = (column.codes or {}).get("1", "1"), (column.codes or {}).get("0", "0")
+        return f"CASE WHEN {value} THEN {_literal(yes)} ELSE {_literal(no)} END"
     if column.kind == "date":
         return _iso_day(value)
     if column.kind == "day":
         return _local_day(value)
+    if column.kind in ("date_compact", "day_compact"):
+        day = _iso_day(value) if column.kind == "date_compact" else _local_day(value)
+        return f"replace({day}, '-', '')"
     if column.kind in ("text", "digits"):
         return value
     raise ValueError(f"unknown column kind {column.kind!r}")
@@ -155,7 +235,7 @@ def csv_field_sql(column: Column) -> tuple[str, list[str]]:
         safe = f"CASE WHEN {_starts_risky(value)} THEN '''' || {value} ELSE {value} END"
         quoted = f"""'"' || replace({safe}, '"', '""') || '"'"""
         return "%s", [f"CASE WHEN {_needs_quotes(value)} THEN {quoted} ELSE {safe} END"]
-    if column.kind == "digits":  # digits, X, * or a card prefix (letters): never quoted
+    if column.kind in ("digits", "code"):  # digits, X, * or a card prefix: never quoted
         if db.is_sqlite():  # the tab only after a number: its precision is 0 or 1
             return "%s%.*s", [value, f"{value} <> ''", f"'{TAB}'"]
         return "%s", [f"NULLIF({value}, '') || '{TAB}'"]
@@ -184,16 +264,35 @@ class RosterExport:
     full_numbers: bool
     file_format: str
     count: int = 0
+    profile: Profile | None = None
+    columns: list[Column] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.profile:
+            self.columns = profile_columns(self.profile, self.viewer)
+            self.keys = [c.field or c.kind for c in self.columns]
+        else:
+            self.columns = [COLUMNS[k] for k in self.keys]
+
+    def header(self) -> list[str]:
+        return [translate(c.title) for c in self.columns]
+
+    def sheet(self) -> tuple[str, tuple[str, ...]]:
+        """The sheet's name and title rows."""
+        if self.profile:
+            return self.profile.sheet, self.profile.title_rows
+        return translate(Msg("Member roster")), ()
 
     def chunks(self) -> AsyncIterator[bytes]:
         """The file, in chunks: CSV as the rows come, XLSX once built (in constant memory)."""
         if self.file_format == "xlsx":
-            return xlsx_chunks(translate(Msg("Member roster")), header(self.keys), self.rows())
+            sheet, titles = self.sheet()
+            return xlsx_chunks(sheet, self.header(), self.rows(), titles)
         return self._csv()
 
     async def rows(self) -> AsyncIterator[Sequence]:
         """Each row's cells (for XLSX)."""
-        columns = [COLUMNS[k] for k in self.keys]
+        columns = self.columns
         cells = [cell_sql(c, self.full_numbers) for c in columns]
         secret = [i for i, c in enumerate(columns) if c.secret] if self.full_numbers else []
         number = next((i for i, c in enumerate(columns) if c.kind == "number"), None)
@@ -207,7 +306,7 @@ class RosterExport:
     async def _csv(self) -> AsyncIterator[bytes]:
         """The CSV file. The database makes each line, in parts around the cells Python
         fills in (the row number, full numbers), so Python only joins bytes."""
-        yield csv_header(header(self.keys))
+        yield csv_header(self.header())
         selected, layout, secret = [], [], []  # what the query reads; how a line is laid out
         fields, separators = [], []  # of the part being made
 
@@ -218,8 +317,7 @@ class RosterExport:
             fields.clear()
             separators.clear()
 
-        for position, key in enumerate(self.keys):
-            column = COLUMNS[key]
+        for position, column in enumerate(self.columns):
             separator = "," if position else ""
             if column.kind == "number" or (self.full_numbers and column.secret):
                 end_part(separator)

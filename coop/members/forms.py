@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from coop.access import today
 from coop.forms import INT_MAX, optional_date, raise_all, whole_number
 from coop.members import imports
-from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS, STATUSES
+from coop.members.choices import ETHNICITIES, POSTS, STATUSES, coded, region
 from coop.members.domain import (
+    EMPLOYER_MAX,
     LEAVE_REASON_MAX,
     NAME_MAX,
     NUMBER_TYPED_MAX,
     PAGE_MAX,
+    RESIDENCE_ADDRESS_MAX,
     SEARCH_MAX,
     TEMPLATE_NAME_MAX,
     TRANSFERRED_TO_MAX,
@@ -55,15 +57,37 @@ def _profile(
     recruited_by_id: int | None,
     ethnicity: str,
     education: str,
-    household_type: str,
+    political_status: str = "",
+    employment_status: str = "",
+    skill_level: str = "",
+    migrant_worker: bool = False,
+    hukou_region: str = "",
+    residence_region: str = "",
+    residence_address: str = "",
+    employer: str = "",
+    poverty_status: str = "",
 ) -> dict:
     """The fields the enrollment and edit forms share, checked."""
     return dict(
         is_backbone=is_backbone,
         recruited_by_id=_record_id(recruited_by_id),
         ethnicity=_choice(errors, "ethnicity", ethnicity, ETHNICITIES),
-        education=_choice(errors, "education", education, EDUCATION),
-        household_type=_choice(errors, "household_type", household_type, HOUSEHOLD_TYPES),
+        education=coded(errors, "education", education),
+        political_status=coded(errors, "political_status", political_status),
+        employment_status=coded(errors, "employment_status", employment_status),
+        skill_level=coded(errors, "skill_level", skill_level),
+        migrant_worker=migrant_worker,
+        hukou_region=region(errors, "hukou_region", hukou_region),
+        residence_region=region(errors, "residence_region", residence_region),
+        residence_address=clean_text(
+            errors,
+            "residence_address",
+            residence_address,
+            max_length=RESIDENCE_ADDRESS_MAX,
+            required=False,
+        ),
+        employer=clean_text(errors, "employer", employer, max_length=EMPLOYER_MAX, required=False),
+        poverty_status=coded(errors, "poverty_status", poverty_status),
     )
 
 
@@ -74,7 +98,20 @@ def _profile_values(data: Mapping) -> dict:
         recruited_by_id=whole_number(data.get("recruited_by_id")),
         ethnicity=data.get("ethnicity") or "",
         education=data.get("education") or "",
-        household_type=data.get("household_type") or "",
+        migrant_worker=data.get("migrant_worker") == "1",
+        **{
+            name: data.get(name) or ""
+            for name in (
+                "political_status",
+                "employment_status",
+                "skill_level",
+                "hukou_region",
+                "residence_region",
+                "residence_address",
+                "employer",
+                "poverty_status",
+            )
+        },
     )
 
 
@@ -89,8 +126,8 @@ def enrollment_of(
     recruited_by_id: int | None = None,
     ethnicity: str = "",
     education: str = "",
-    household_type: str = "",
     worker_post: str = "",
+    **record,
 ) -> EnrollmentInput:
     """A person to enroll, from typed values (the form's or the API's), checked; the ID and
     phone numbers are checked by the domain."""
@@ -111,7 +148,7 @@ def enrollment_of(
             recruited_by_id=recruited_by_id,
             ethnicity=ethnicity,
             education=education,
-            household_type=household_type,
+            **record,
         ),
         worker_post=_choice(errors, "worker_post", worker_post, POSTS),
     )

@@ -24,9 +24,10 @@ import anyio
 from coop import db, privacy
 from coop.access import MANAGERS, Viewer, actor_id, now, require
 from coop.audit import domain as audit
+from coop.codes.acftu_member_codes import MIGRANT_WORKER
 from coop.i18n import LOCALES, translations
 from coop.members import domain, queries
-from coop.members.choices import EDUCATION, ETHNICITIES, HOUSEHOLD_TYPES, POSTS
+from coop.members.choices import CODED, ETHNICITIES, POSTS, coded, region
 from coop.members.identity import check_mobile, check_resident_id, normalise_digits
 from coop.members.roster_file import (
     HEADER_SEARCH_ROWS,
@@ -77,8 +78,22 @@ FIELDS: dict[str, Field] = {
     "cooperative": Field(Msg("Cooperative"), True, ("合作社名称", "所属合作社", "社名")),
     "backbone": Field(Msg("Backbone"), False, ("骨干成员", "是否骨干")),
     "ethnicity": Field(Msg("Ethnic group"), False, ("民族", "ethnicity")),
-    "education": Field(Msg("Education"), False, ("文化程度", "学历")),
-    "household_type": Field(Msg("Household type"), False, ("户类型", "农户类型")),
+    "education": Field(Msg("Education"), False, ("文化程度", "学历", "学历代码")),
+    "political_status": Field(Msg("Political status"), False, ("政治面貌", "政治面貌代码")),
+    "employment_status": Field(Msg("Employment status"), False, ("就业状况", "就业状况代码")),
+    "skill_level": Field(Msg("Skill level"), False, ("技术等级", "职业技能等级")),
+    "migrant_worker": Field(Msg("Migrant worker"), False, ("是否农民工", "农民工")),
+    "hukou_region": Field(
+        Msg("Household registration (region code)"), False, ("户籍所在地", "户籍所在地代码")
+    ),
+    "residence_region": Field(
+        Msg("Residence (region code)"), False, ("现居住地代码", "现居住地区划代码")
+    ),
+    "residence_address": Field(Msg("Residence address"), False, ("现居住地", "现居住地址")),
+    "employer": Field(Msg("Employer"), False, ("工作单位", "工作单位名称")),
+    "poverty_status": Field(
+        Msg("Poverty status"), False, ("户类型", "农户类型", "脱贫户", "是否脱贫户", "特定身份")
+    ),
     "worker_post": Field(Msg("Worker post"), False, ("岗位", "工作岗位", "post")),
 }
 YES = {"是", "骨干", "y", "yes", "1", "√", "✓", "true", "是骨干"}
@@ -103,6 +118,7 @@ class PreviewRow:
     village: str
     cooperative: str
     problems: list[Msg] = field(default_factory=list)
+    matched: list[tuple[str, str]] = field(default_factory=list)  # typed, read as: to confirm
     member_id: int | None = None  # an existing person the user may open
     holder: str = ""  # else the union holding their membership: all an outsider may learn
 
@@ -244,8 +260,6 @@ def _place_label(name: str) -> str:
 # The fields given by a fixed list: the list, and what a cell may add to a name (汉族 for 汉).
 CHOICES = {
     "ethnicity": (ETHNICITIES, "族"),
-    "education": (EDUCATION, ""),
-    "household_type": (HOUSEHOLD_TYPES, ""),
     "worker_post": (POSTS, ""),
 }
 
@@ -322,7 +336,8 @@ class _RowChecker:
         phone, phone_error = check_mobile(cell("phone"))
         if phone_error:
             errors["phone"] = phone_error
-        cooperative = self._cooperative(errors, cell("cooperative"))
+        matched: list[tuple[str, str]] = []
+        cooperative = self._cooperative(errors, cell("cooperative"), matched)
         village = self._village(errors, cell("village"), cooperative)
         backbone = _label(cell("backbone"))
         if backbone not in YES | NO:
@@ -334,6 +349,21 @@ class _RowChecker:
             if text and key is None:
                 errors[field_name] = Msg("“{value}” is not one of the choices.", value=text)
             profile[field_name] = key or ""
+        for field_name in CODED:  # as its code or any of its names ("20", "大学本科", "本科")
+            profile[field_name] = coded(errors, field_name, cell(field_name))
+        for field_name in ("hukou_region", "residence_region"):
+            profile[field_name] = region(errors, field_name, cell(field_name))
+        for field_name, most in (
+            ("residence_address", domain.RESIDENCE_ADDRESS_MAX),
+            ("employer", domain.EMPLOYER_MAX),
+        ):
+            profile[field_name] = clean_text(
+                errors, field_name, cell(field_name), max_length=most, required=False
+            )
+        migrant = MIGRANT_WORKER.lookup(cell("migrant_worker")) if cell("migrant_worker") else "0"
+        if migrant is None:
+            errors["migrant_worker"] = Msg("Write 是 or 否.")
+        profile["migrant_worker"] = migrant == "1"
         row = PreviewRow(
             line=line,
             outcome="error" if errors else "new",
@@ -342,6 +372,7 @@ class _RowChecker:
             village=village["name"] if village else cell("village"),
             cooperative=cooperative["name"] if cooperative else cell("cooperative"),
             problems=[(FIELDS[k].title, message) for k, message in errors.items()],
+            matched=matched,
         )
         number = checked.number if "resident_id" not in errors else None
         if errors:
@@ -357,11 +388,27 @@ class _RowChecker:
         )
         return row, number, (data, checked, phone, cooperative["federation"])
 
-    def _cooperative(self, errors: dict[str, Msg], text: str) -> dict | None:
+    def _cooperative(
+        self, errors: dict[str, Msg], text: str, matched: list[tuple[str, str]]
+    ) -> dict | None:
         if not text:
             found = self.places.cooperative_ids.get(self.defaults.cooperative_id or 0)
         else:
-            found = self.places.cooperatives.get(_place_label(text))
+            label = _place_label(text)
+            found = self.places.cooperatives.get(label)
+            if found is None and label:  # the village left off, or a short name
+                candidates = [c for k, c in self.places.cooperatives.items() if label in k]
+                if len(candidates) == 1:
+                    found = candidates[0]
+                    matched.append((text, found["name"]))
+                elif candidates:
+                    names = "、".join(sorted(c["name"] for c in candidates))
+                    errors["cooperative"] = Msg(
+                        "“{value}” matches several cooperatives: {names}. Write the full name.",
+                        value=text,
+                        names=names,
+                    )
+                    return None
         if found is None:
             errors["cooperative"] = (
                 Msg("No cooperative of that name among yours.")

@@ -372,6 +372,16 @@ ROSTER_COLUMNS = (
     Member.status,
     Member.worker_post,
     Member.welcome_pack_at,
+    Member.education,
+    Member.political_status,
+    Member.employment_status,
+    Member.skill_level,
+    Member.migrant_worker,
+    Member.hukou_region,
+    Member.residence_region,
+    Member.residence_address,
+    Member.employer,
+    Member.poverty_status,
 )
 
 # ... and, in a full-number roster only, the numbers in full (encrypted; see `roster`).

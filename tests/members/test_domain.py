@@ -346,7 +346,6 @@ async def test_stale_edit_is_refused(world):
         recruited_by_id=None,
         ethnicity="01",
         education="",
-        household_type="",
         version=1,
     )
     await members.update_member(who["village"], member_id, changes)

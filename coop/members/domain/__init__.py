@@ -22,12 +22,16 @@ from coop.members.domain.approval import (
     set_policy,
 )
 from coop.members.domain.enrollment import (
+    EMPLOYER_MAX,
     NAME_MAX,
     NUMBER_TYPED_MAX,
+    RECORD_FIELDS,
+    RESIDENCE_ADDRESS_MAX,
     AlreadyRegistered,
     EnrollmentInput,
     applicant,
     applicant_values,
+    as_allowed,
     enroll,
 )
 from coop.members.domain.lifecycle import (
@@ -112,6 +116,10 @@ __all__ = [
     "_matching",
     "applicant",
     "applicant_values",
+    "as_allowed",
+    "EMPLOYER_MAX",
+    "RECORD_FIELDS",
+    "RESIDENCE_ADDRESS_MAX",
     "approve",
     "backbone_members",
     "card_prefix",

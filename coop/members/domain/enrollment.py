@@ -8,7 +8,7 @@ matched by keyed hash, shown masked.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coop import db, privacy
 from coop.access import ORGANIZERS, Viewer, actor_id, is_unique_violation, now, require
@@ -46,8 +46,47 @@ class EnrollmentInput:
     recruited_by_id: int | None = None
     ethnicity: str = ""
     education: str = ""
-    household_type: str = ""
     worker_post: str = ""
+    political_status: str = ""
+    employment_status: str = ""
+    skill_level: str = ""
+    migrant_worker: bool = False
+    hukou_region: str = ""  # empty: the ID's area code
+    residence_region: str = ""
+    residence_address: str = ""
+    employer: str = ""
+    poverty_status: str = ""  # federation staff only; others' is ignored
+
+
+# The real-name record's fields beyond identity and place, as the forms and API carry them.
+RECORD_FIELDS = (
+    "ethnicity",
+    "education",
+    "political_status",
+    "employment_status",
+    "skill_level",
+    "migrant_worker",
+    "hukou_region",
+    "residence_region",
+    "residence_address",
+    "employer",
+    "poverty_status",
+)
+RESIDENCE_ADDRESS_MAX = 100
+EMPLOYER_MAX = 100
+
+
+def record_values(data, id_number: str) -> dict:
+    """The record fields to store; 户籍所在地 defaults to the ID's area code."""
+    values = {name: getattr(data, name) for name in RECORD_FIELDS}
+    values["hukou_region"] = values["hukou_region"] or id_number[:6]
+    return values
+
+
+def as_allowed(viewer: Viewer, data: EnrollmentInput) -> EnrollmentInput:
+    """The input as the viewer may give it: poverty status (特定身份) only from federation
+    staff."""
+    return data if viewer.can_approve else replace(data, poverty_status="")
 
 
 class AlreadyRegistered(Exception):
@@ -75,9 +114,7 @@ def applicant_values(
         phone_hash=privacy.keyed_hash("phone", phone),
         phone_encrypted=privacy.encrypt(phone),
         phone_masked=privacy.mask_phone(phone),
-        ethnicity=data.ethnicity,
-        education=data.education,
-        household_type=data.household_type,
+        **record_values(data, checked.number),
         federation=federation_id,
         cooperative=data.cooperative_id,
         village=data.village_id,
@@ -190,6 +227,7 @@ async def enroll(
     cooperative = await _check_place(viewer, found, data.cooperative_id, data.village_id)
     await _check_recruiter(found, data.recruited_by_id, data.cooperative_id)
     raise_all(merge_errors(errors, found))
+    data = as_allowed(viewer, data)
     values = applicant_values(data, checked, phone, cooperative["federation"])
     id_hash = values["id_hash"]
     try:

@@ -12,7 +12,11 @@ from coop.access import MANAGERS, Viewer, actor_id, require
 from coop.audit import domain as audit
 from coop.forms import merge_errors, raise_all
 from coop.i18n import local_day, local_today
-from coop.members.domain.enrollment import _check_place, _check_recruiter
+from coop.members.domain.enrollment import (
+    _check_place,
+    _check_recruiter,
+    record_values,
+)
 from coop.members.domain.records import _event, _search_keys
 from coop.members.identity import check_mobile
 from coop.members.queries import ACTIVE, Status, get_member
@@ -38,8 +42,16 @@ class MemberChanges:
     recruited_by_id: int | None
     ethnicity: str
     education: str
-    household_type: str
     version: int
+    political_status: str = ""
+    employment_status: str = ""
+    skill_level: str = ""
+    migrant_worker: bool = False
+    hukou_region: str = ""
+    residence_region: str = ""
+    residence_address: str = ""
+    employer: str = ""
+    poverty_status: str = ""  # kept as stored unless federation staff change it
 
 
 # --- editing and revealing -----------------------------------------------------------
@@ -89,9 +101,11 @@ async def update_member(
                     Member.village: changes.village_id,
                     Member.is_backbone: changes.is_backbone,
                     Member.recruited_by: changes.recruited_by_id,
-                    Member.ethnicity: changes.ethnicity,
-                    Member.education: changes.education,
-                    Member.household_type: changes.household_type,
+                    **{
+                        getattr(Member, name): value
+                        for name, value in record_values(changes, id_number).items()
+                        if name != "poverty_status" or viewer.can_approve
+                    },
                     Member.version: changes.version + 1,
                 }
             )
