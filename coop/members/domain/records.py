@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from coop import db
 from coop.access import Viewer, actor_id
 from coop.members.identity import name_keys
-from coop.members.tables import Member, MemberEvent, MemberSearchKey, WorkerPost
+from coop.members.tables import (
+    Member,
+    MemberEvent,
+    MemberSearchKey,
+    MembershipChange,
+    WorkerPost,
+)
 
 
 @dataclass
@@ -33,7 +39,29 @@ class NewMember:
     version: int = 1
 
 
-async def _event(viewer: Viewer, member_id: int, action: str, detail: str = "") -> None:
+async def write_change(
+    viewer: Viewer | None,
+    member_id: int,
+    federation_id: int,
+    kind: str,
+    on_date: dt.date,
+    **details,
+) -> None:
+    """Write one membership change (coop.members.domain.membership.Change) into the
+    history, inside the caller's transaction (the caller writes the event and the audit)."""
+    await MembershipChange.insert(
+        MembershipChange(
+            member=member_id,
+            federation=federation_id,
+            kind=kind,
+            on_date=on_date,
+            recorded_by=actor_id(viewer),
+            **{k: v for k, v in details.items() if v is not None},
+        )
+    ).run()
+
+
+async def _event(viewer: Viewer | None, member_id: int, action: str, detail: str = "") -> None:
     await MemberEvent.insert(
         MemberEvent(member=member_id, actor=actor_id(viewer), action=action, detail=detail)
     ).run()
