@@ -46,7 +46,7 @@ from coop.contests.controllers import (
 from coop.forms import is_digits
 from coop.home.controllers import HomeController, healthz
 from coop.members import imports
-from coop.members.api import MemberApiController
+from coop.members.api import MemberApiController, TransferApiController
 from coop.members.controllers import MemberController
 from coop.members.identity import name_keys
 from coop.orgs.controllers import OrgController
@@ -304,6 +304,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrgController,
             MemberController,
             MemberApiController,
+            TransferApiController,
             TrainingController,
             PublicRegistrationController,
             TrainingApiController,

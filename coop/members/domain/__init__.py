@@ -44,6 +44,7 @@ from coop.members.domain.lifecycle import (
     update_member,
 )
 from coop.members.domain.membership import (
+    NOT_ALLOWED,
     ON_ROLL,
     REASONS,
     TRANSITIONS,
@@ -104,6 +105,7 @@ from coop.members.queries import (
 )
 
 __all__ = [
+    "NOT_ALLOWED",
     "ON_ROLL",
     "REASONS",
     "TRANSITIONS",

@@ -113,7 +113,15 @@ class ChangeInput:
     version: int | None = None  # the member's version the form was made from
 
 
-NOT_ALLOWED = Msg("This change is not allowed for a member whose status is “{status}”.")
+# Why a change is refused, by the member's status.
+NOT_ALLOWED = {
+    Status.applicant: Msg("This change is not allowed for an applicant."),
+    Status.member: Msg("This change is not allowed for a member."),
+    Status.retained: Msg("This change is not allowed while the membership is retained."),
+    Status.transferred_out: Msg("This change is not allowed for someone who transferred out."),
+    Status.left: Msg("This change is not allowed for someone who withdrew."),
+    Status.expelled: Msg("This change is not allowed for someone who was expelled."),
+}
 STALE = Msg("Someone else changed this member a moment ago. Check the record and try again.")
 
 
@@ -125,7 +133,7 @@ def check(member: dict, data: ChangeInput) -> tuple[Change, dict[str, Msg]]:
     except ValueError:
         return Change.join, {"kind": Msg("Choose a change from the list.")}
     if next_status(member["status"], change) is None:
-        errors["kind"] = Msg(NOT_ALLOWED.text, status=member["status"])
+        errors["kind"] = NOT_ALLOWED[Status(member["status"])]
     reasons = REASONS[change]
     if reasons and data.reason not in {r.value for r in reasons}:
         errors["reason"] = Msg(

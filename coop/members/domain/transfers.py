@@ -30,7 +30,11 @@ from coop.validation import Msg, NotFound, ValidationError, clean_text
 TransferStatus = MemberTransfer.Status
 REFUSAL_MAX = 200
 RECEIVING_LEVELS = (Union.Level.federation.value, Union.Level.town.value)
-DECIDED = Msg("This transfer is no longer waiting: it was {status}.")
+DECIDED = {  # why a decision is refused: the transfer was decided already
+    TransferStatus.accepted: Msg("This transfer was already accepted."),
+    TransferStatus.refused: Msg("This transfer was already refused."),
+    TransferStatus.cancelled: Msg("This transfer was already cancelled."),
+}
 
 
 def _sends(viewer: Viewer, transfer: dict) -> bool:
@@ -206,12 +210,12 @@ async def _decide(viewer: Viewer, transfer: dict, status: TransferStatus, **valu
             .first()
             .run()
         )
-        raise ValidationError({"transfer": Msg(DECIDED.text, status=current["status"])})
+        raise ValidationError({"transfer": DECIDED[TransferStatus(current["status"])]})
 
 
 def _still_pending(transfer: dict) -> None:
     if transfer["status"] != TransferStatus.pending.value:
-        raise ValidationError({"transfer": Msg(DECIDED.text, status=transfer["status"])})
+        raise ValidationError({"transfer": DECIDED[TransferStatus(transfer["status"])]})
 
 
 async def accept_transfer(
