@@ -51,6 +51,7 @@ from coop.members.controllers import MemberController
 from coop.members.identity import name_keys
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
+from coop.reports.api import ReportApiController
 from coop.reports.controllers import ReportController
 from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
@@ -305,6 +306,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MemberController,
             MemberApiController,
             TransferApiController,
+            ReportApiController,
             TrainingController,
             PublicRegistrationController,
             TrainingApiController,

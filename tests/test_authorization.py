@@ -399,6 +399,13 @@ MATRIX = [
         [SIGN_IN, 422, 404, 404, 403],
     ),
     ("GET", "/members/transfers", "/members/transfers", [SIGN_IN, 200, 200, 403, 403]),
+    ("GET", "/reports/membership", "/reports/membership", [SIGN_IN, 200, 200, 403, 403]),
+    (
+        "GET",
+        "/reports/membership.xlsx",
+        "/reports/membership.xlsx",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
     (
         "GET",
         "/members/transfers/{transfer_id:int}",
@@ -1054,6 +1061,43 @@ MATRIX = [
         [401, 401, 401, 401, 401],
     ),
     ("POST", "/api/v1/members", "/api/v1/members/", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/v1/members/{member_id:int}/changes",
+        "/api/v1/members/{member}/changes",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/members/{member_id:int}/changes",
+        "/api/v1/members/{member}/changes",
+        [401, 401, 401, 401, 401],
+    ),
+    ("POST", "/api/v1/transfers", "/api/v1/transfers", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/v1/transfers/{transfer_id:int}",
+        "/api/v1/transfers/{transfer}",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id:int}/accept",
+        "/api/v1/transfers/{transfer}/accept",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id:int}/refuse",
+        "/api/v1/transfers/{transfer}/refuse",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/reports/membership",
+        "/api/v1/reports/membership",
+        [401, 401, 401, 401, 401],
+    ),
     ("GET", "/api/v1/schema", "/api/v1/schema", [200, 200, 200, 200, 200]),
     (
         "GET",
