@@ -111,7 +111,43 @@ async def write_new_members(people: Sequence[NewMember], actor: int | None) -> l
         ],
     )
     await write_records(list(zip(ids, people, strict=True)), actor)
+    await db.insert_many(
+        MembershipChange,
+        ["member", "federation", "kind", "on_date", "reason", "to_union_name", "recorded_by"],
+        [
+            change
+            for member_id, person in zip(ids, people, strict=True)
+            for change in _history(member_id, person.values, actor)
+        ],
+    )
     return ids
+
+
+# A member written with a past (the demo's generator): the exits its status stands for.
+_EXITS = {"transferred_out": ("transfer_out", 1), "left": ("withdraw", 5)}
+
+
+def _history(member_id: int, values: dict, actor: int | None) -> list[tuple]:
+    """The membership changes of a member written with a join date (and perhaps an end)."""
+    changes = []
+    if values.get("join_date"):
+        changes.append(
+            (member_id, values["federation"], "join", values["join_date"], None, "", actor)
+        )
+    if values.get("left_on") and values["status"] in _EXITS:
+        kind, reason = _EXITS[values["status"]]
+        changes.append(
+            (
+                member_id,
+                values["federation"],
+                kind,
+                values["left_on"],
+                reason,
+                values.get("transferred_to", ""),
+                actor,
+            )
+        )
+    return changes
 
 
 async def write_records(written: Sequence[tuple[int, NewMember]], actor: int | None) -> None:
