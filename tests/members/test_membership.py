@@ -314,3 +314,34 @@ async def test_double_tapped_accept_has_one_effect(world, far):
     )
     assert sum(o is None for o in outcomes) == 1
     assert await MembershipChange.count().where(MembershipChange.member == member_id) == 3
+
+
+async def test_member_without_cooperative_is_listed_edited_and_exported(world, far, client):
+    from tests.factories import post_form, sign_in
+
+    tree, who = world
+    member_id, transfer_id = await _sent(who, tree)
+    await members.accept_transfer(far, transfer_id, None, tree.far_village)
+    found = await members.search(far, members.MemberFilter())
+    member = await members.get_member(far, member_id)
+    changes = members.MemberChanges(
+        phone="",
+        village_id=tree.far_village,
+        is_backbone=True,
+        recruited_by_id=None,
+        ethnicity="",
+        education="",
+        household_type="",
+        version=member["version"],
+    )
+    await members.update_member(far, member_id, changes)
+    await sign_in(client, "far")
+    listed = await client.get("/members/")
+    exported = await post_form(
+        client, "/members/export", {"format": "csv", "columns": ["name", "cooperative"]}
+    )
+    assert [(m["id"], m["cooperative_name"]) for m in found.rows] == [(member_id, None)]
+    assert (await members.get_member(far, member_id))["is_backbone"] is True
+    assert "不属合作社（产业工人）" in listed.text
+    name = member["name"]
+    assert (exported.status_code, exported.text.splitlines()[1:]) == (200, [f"{name},"])

@@ -13,6 +13,7 @@ from coop.audit import domain as audit
 from coop.i18n import local_day, local_today
 from coop.members.domain.enrollment import _check_place, _check_recruiter
 from coop.members.domain.records import _event, _search_keys
+from coop.members.domain.transfers import receiving_places
 from coop.members.identity import check_mobile
 from coop.members.queries import ACTIVE, Status, get_member
 from coop.members.tables import Member, MemberSearchKey, WorkerPost
@@ -51,7 +52,12 @@ async def update_member(viewer: Viewer, member_id: int, changes: MemberChanges) 
         phone, phone_error = check_mobile(changes.phone)
         if phone_error:
             errors["phone"] = phone_error
-    await _check_place(viewer, errors, member["cooperative"], changes.village_id)
+    if member["cooperative"] is not None:
+        await _check_place(viewer, errors, member["cooperative"], changes.village_id)
+    elif changes.village_id not in {
+        v["id"] for v in (await receiving_places(member["federation"]))["villages"]
+    }:  # no cooperative: a village of the member's union's town
+        errors["village_id"] = Msg("Choose a village from the list.")
     await _check_recruiter(errors, changes.recruited_by_id, member["cooperative"])
     if changes.recruited_by_id == member_id:
         errors["recruited_by_id"] = Msg("A member cannot have recruited themselves.")
