@@ -345,3 +345,51 @@ async def test_member_without_cooperative_is_listed_edited_and_exported(world, f
     assert "不属合作社（产业工人）" in listed.text
     name = member["name"]
     assert (exported.status_code, exported.text.splitlines()[1:]) == (200, [f"{name},"])
+
+
+async def test_migration_writes_the_history_so_far_as_changes(world):
+    """The migration's last statements, run again on rows as they were before it: joins,
+    transfers out and departures recorded on the member become changes."""
+    import importlib
+
+    from coop.members.tables import MemberEvent
+
+    migration = importlib.import_module(
+        "coop.members.piccolo_migrations.members_2026_12_05t21_40_00_000000"
+    )
+    tree, who = world
+    stayed, moved, left = [await _in_status(who, tree, S.member) for _ in range(3)]
+    day = dt.date(2025, 3, 1)
+    await (
+        Member.update(
+            {Member.status: "transferred_out", Member.left_on: day, Member.transferred_to: "外省"}
+        )
+        .where(Member.id == moved)
+        .run()
+    )
+    await (
+        Member.update({Member.status: "left", Member.left_on: day, Member.leave_reason: "外出务工"})
+        .where(Member.id == left)
+        .run()
+    )
+    await MembershipChange.delete(force=True).run()
+    for sql in migration.statements("")[-3:]:
+        await MemberEvent.raw(sql).run()
+    rows = (
+        await MembershipChange.select(
+            MembershipChange.member,
+            MembershipChange.kind,
+            MembershipChange.reason,
+            MembershipChange.to_union_name,
+            MembershipChange.note,
+        )
+        .order_by(MembershipChange.member)
+        .order_by(MembershipChange.kind)
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        (stayed, "join", None, "", ""),
+        (moved, "join", None, "", ""),
+        (moved, "transfer_out", 1, "外省", ""),
+        (left, "join", None, "", ""),
+        (left, "withdraw", 5, "", "外出务工"),
+    ]
