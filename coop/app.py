@@ -52,11 +52,12 @@ from coop.home.controllers import (
     healthz,
 )
 from coop.members import imports
-from coop.members.api import MemberApiController
+from coop.members.api import MemberApiController, TransferApiController
 from coop.members.controllers import MemberController
 from coop.members.identity import name_keys
 from coop.orgs.controllers import OrgController
 from coop.orgs.domain import LEVEL_NAMES
+from coop.reports.api import ReportApiController
 from coop.reports.controllers import ReportController
 from coop.settings import Settings
 from coop.trainings.api import TrainingApiController
@@ -65,8 +66,8 @@ from coop.validation import Forbidden, Msg, NotFound, RateLimited, ValidationErr
 from coop.web import (
     flash,
     htmx_page,
-    is_htmx,
     in_wechat,
+    is_htmx,
     page,
     parsed_form,
     redirect,
@@ -329,6 +330,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrgController,
             MemberController,
             MemberApiController,
+            TransferApiController,
+            ReportApiController,
             TrainingController,
             PublicRegistrationController,
             TrainingApiController,

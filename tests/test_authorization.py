@@ -386,27 +386,71 @@ MATRIX = [
     ),
     (
         "GET",
-        "/members/{member_id:int}/leave",
-        "/members/{member}/leave",
+        "/members/{member_id:int}/changes",
+        "/members/{member}/changes",
         [SIGN_IN, 200, 200, 403, 403],
     ),
     (
         "GET",
-        "/members/{member_id:int}/leave",
-        "/members/{far_member}/leave",
+        "/members/{member_id:int}/changes",
+        "/members/{far_member}/changes",
         [SIGN_IN, 200, 404, 404, 403],
     ),
     (
         "POST",
-        "/members/{member_id:int}/leave",
-        "/members/{member}/leave",
+        "/members/{member_id:int}/changes",
+        "/members/{member}/changes",
         [SIGN_IN, 422, 422, 403, 403],
     ),
     (
         "POST",
-        "/members/{member_id:int}/leave",
-        "/members/{far_member}/leave",
+        "/members/{member_id:int}/changes",
+        "/members/{far_member}/changes",
         [SIGN_IN, 422, 404, 404, 403],
+    ),
+    ("GET", "/members/transfers", "/members/transfers", [SIGN_IN, 200, 200, 403, 403]),
+    ("GET", "/reports/membership", "/reports/membership", [SIGN_IN, 200, 200, 403, 403]),
+    (
+        "GET",
+        "/reports/membership.xlsx",
+        "/reports/membership.xlsx",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/members/transfers/{transfer_id:int}",
+        "/members/transfers/{transfer}",
+        [SIGN_IN, 200, 200, 403, 403],
+    ),
+    (
+        "GET",
+        "/members/transfers/{transfer_id:int}",
+        "/members/transfers/{far_transfer}",
+        [SIGN_IN, 200, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/transfers/{transfer_id:int}/accept",
+        "/members/transfers/{transfer}/accept",
+        [SIGN_IN, 422, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/transfers/{transfer_id:int}/refuse",
+        "/members/transfers/{transfer}/refuse",
+        [SIGN_IN, 422, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/transfers/{transfer_id:int}/cancel",
+        "/members/transfers/{far_transfer}/cancel",
+        [SIGN_IN, 303, 404, 403, 403],
+    ),
+    (
+        "POST",
+        "/members/transfers/{transfer_id:int}/cancel",
+        "/members/transfers/{transfer}/cancel",
+        [SIGN_IN, 303, 303, 403, 403],
     ),
     (
         "GET",
@@ -1039,6 +1083,43 @@ MATRIX = [
         [401, 401, 401, 401, 401],
     ),
     ("POST", "/api/v1/members", "/api/v1/members/", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/v1/members/{member_id:int}/changes",
+        "/api/v1/members/{member}/changes",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/members/{member_id:int}/changes",
+        "/api/v1/members/{member}/changes",
+        [401, 401, 401, 401, 401],
+    ),
+    ("POST", "/api/v1/transfers", "/api/v1/transfers", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/v1/transfers/{transfer_id:int}",
+        "/api/v1/transfers/{transfer}",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id:int}/accept",
+        "/api/v1/transfers/{transfer}/accept",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{transfer_id:int}/refuse",
+        "/api/v1/transfers/{transfer}/refuse",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/reports/membership",
+        "/api/v1/reports/membership",
+        [401, 401, 401, 401, 401],
+    ),
     ("GET", "/api/v1/schema", "/api/v1/schema", [200, 200, 200, 200, 200]),
     (
         "GET",
@@ -1065,6 +1146,24 @@ async def _members(tree, admin_id) -> dict:
             admin, tree, "王五", cooperative=tree.far_cooperative, village=tree.far_village
         ),
     }
+
+
+async def _transfers(tree, admin_id) -> dict:
+    """A transfer waiting from the federation to the far one, and one within the far town."""
+    admin = await viewer(admin_id)
+    ids = {}
+    for name, cooperative, village, to_union in (
+        ("transfer", tree.cooperative, tree.village, tree.far_federation),
+        ("far_transfer", tree.far_cooperative, tree.far_village, tree.far_town),
+    ):
+        member_id = await make_member(
+            admin, tree, "赵六", backbone=True, cooperative=cooperative, village=village
+        )
+        await members.approve(admin, [member_id])
+        ids[name] = await members.start_transfer(
+            admin, member_id, to_union, members.local_today(), 1
+        )
+    return ids
 
 
 async def _trainings(tree, admin_id) -> dict:
@@ -1162,6 +1261,7 @@ async def test_each_role_gets_exactly_its_statuses(settings, role):
         **vars(tree),
         "judge_user": users["judge"],
         **await _members(tree, users["admin"]),
+        **await _transfers(tree, users["admin"]),
         **await _trainings(tree, users["admin"]),
         **await _contests(tree, users),
         **await _standards(tree),

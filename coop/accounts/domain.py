@@ -316,7 +316,9 @@ async def _check_scope(errors: dict[str, Msg], data: UserInput) -> list[UserScop
             await Union.exists()
             .where(
                 (Union.id == (data.federation_id or -1))
-                & (Union.level == Union.Level.federation.value)
+                # A town union's staff work as a federation's do: members held at the
+                # township union (transfers where the new employer has no union).
+                & Union.level.is_in([Union.Level.federation.value, Union.Level.town.value])
             )
             .run()
         )

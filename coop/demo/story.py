@@ -31,8 +31,8 @@ from coop.demo.people import (
 from coop.demo.tree import DEMO_PASSWORD, _id_of
 from coop.i18n import TIME_ZONE
 from coop.members import domain as members
-from coop.members.tables import Member, MemberEvent
-from coop.orgs.tables import Union
+from coop.members.tables import Member, MemberEvent, MembershipChange
+from coop.orgs.tables import Cooperative, Union
 
 # --- the members: 首批, then everyone ---------------------------------------------------
 
@@ -128,30 +128,44 @@ async def load_members() -> int:
                 later = start + dt.timedelta(days=rng.randrange(1, (today - start).days))
                 await members.record_post(viewer, member_id, next_post, later)
         ordinary_members = [i for i in ordinary_ids if i not in waiting]
-        leaving = rng.sample(ordinary_members, len(LEAVE_REASONS) + len(TRANSFERS))
-        for member_id, reason in zip(leaving, LEAVE_REASONS, strict=False):
-            member = await members.get_member(viewer, member_id)
-            await members.end_membership(
-                viewer,
-                member_id,
-                transfer=False,
-                on=today,
-                reason=reason,
-                transferred_to="",
-                version=member["version"],
-            )
-        for member_id, union in zip(leaving[len(LEAVE_REASONS) :], TRANSFERS, strict=True):
-            member = await members.get_member(viewer, member_id)
-            await members.end_membership(
-                viewer,
-                member_id,
-                transfer=True,
-                on=today,
-                reason="迁居",
-                transferred_to=union,
-                version=member["version"],
-            )
+        await _membership_changes(viewer, rng, ordinary_members, today)
     return len(people)
+
+
+RETIRED = 3  # retained members (保留会籍): retired from their work
+
+
+async def _membership_changes(
+    viewer, rng: random.Random, ordinary: list[int], today: dt.date
+) -> None:
+    """Withdrawals and transfers out of the system, a few members retained on retirement,
+    one transfer to the second town's federation accepted there and one still waiting."""
+    home = await _id_of(Union, "“姜家黑”产业工会联合会")
+    second = await _id_of(Union, "“界石果蔬”产业工会联合会")
+    at_home = [
+        m["id"]
+        for m in await Member.select(Member.id)
+        .where(Member.id.is_in(ordinary) & (Member.federation == home))
+        .order_by(Member.id)
+        .run()
+    ]
+    chosen = rng.sample(at_home, len(LEAVE_REASONS) + len(TRANSFERS) + RETIRED + 2)
+    queue = iter(chosen)
+    Change = members.ChangeInput
+    for reason in LEAVE_REASONS:
+        await members.record_change(viewer, next(queue), Change("withdraw", today, 5, note=reason))
+    for union in TRANSFERS:
+        await members.record_change(
+            viewer, next(queue), Change("transfer_out", today, 1, to_union_name=union, note="迁居")
+        )
+    for _ in range(RETIRED):
+        await members.record_change(viewer, next(queue), Change("retain", today, 1, note="退休"))
+    cooperative = (
+        await Cooperative.select(Cooperative.id).where(Cooperative.federation == second).first()
+    )
+    accepted = await members.start_transfer(viewer, next(queue), second, today, 1)
+    await members.accept_transfer(viewer, accepted, cooperative["id"], None)
+    await members.start_transfer(viewer, next(queue), second, today, 1)  # waits
 
 
 async def _spread_over_the_year(
@@ -173,6 +187,12 @@ async def _spread_over_the_year(
         if member_id in first_batch:
             changes[Member.first_batch_on] = joined
         await Member.update(changes).where(Member.id == member_id).run()
+        if joined is not None:
+            await (
+                MembershipChange.update({MembershipChange.on_date: joined})
+                .where((MembershipChange.member == member_id) & (MembershipChange.kind == "join"))
+                .run()
+            )
         for action, day in (("applied", applied), ("approved", joined)):
             if day is not None:
                 await (

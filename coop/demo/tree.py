@@ -57,6 +57,13 @@ LOGINS = [
         "“姜家黑”产业工会联合会",
         None,
     ),
+    (
+        "demo-federation2",
+        "界石果蔬联合会组织员",
+        User.Role.federation_organizer,
+        "“界石果蔬”产业工会联合会",
+        None,
+    ),
     ("demo-village", "蔡家寺村组织员", User.Role.village_organizer, None, "蔡家寺村“黑黑黑”合作社"),
     ("demo-judge", "演示评委", User.Role.judge, None, None),
 ]

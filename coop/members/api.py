@@ -15,12 +15,14 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody
 from coop.access import Viewer
 from coop.accounts.guards import api_token
 from coop.accounts.idempotency import KeyReused
-from coop.api import RowIdParameter, problem
+from coop.api import RowId, RowIdParameter, problem
 from coop.codes.gb_t_2261_1_2003 import CODE_OF_LETTER
 from coop.guards import provide_viewer
 from coop.i18n import gettext
 from coop.members import domain, forms, queries
 from coop.members.choices import CODED
+from coop.members.domain.membership import Change, Reason
+from coop.members.tables import Member, MemberTransfer
 from coop.validation import Msg
 
 # Each coded field as an enum in the OpenAPI schema: its codes, or "" for none.
@@ -67,7 +69,7 @@ class MemberOut(msgspec.Struct):
     id_masked: str
     phone_masked: str
     federation_id: int
-    cooperative_id: int
+    cooperative_id: int | None  # None: no cooperative (an industrial worker)
     village_id: int
     is_backbone: bool
     first_batch: bool
@@ -100,8 +102,8 @@ class MemberListItem(msgspec.Struct):
     status: str
     id_masked: str
     phone_masked: str
-    cooperative_id: int
-    cooperative: str
+    cooperative_id: int | None
+    cooperative: str | None
     village_id: int
     village: str
     is_backbone: bool
@@ -114,6 +116,118 @@ class MemberPageOut(msgspec.Struct):
     items: list[MemberListItem]
     page: int
     has_next: bool
+
+
+Text = Annotated[str, msgspec.Meta(max_length=1000)]  # the domain says how long each may be
+
+
+class ChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One membership change (会籍变化). `transfer_out` with `to_union_id` (a union in the
+    system) starts a transfer that waits for the receiving union; with `to_union_name` it
+    ends the membership here (a union outside the system)."""
+
+    kind: Change
+    on_date: dt.date
+    reason: Reason | None = None
+    to_union_id: RowId | None = None
+    to_union_name: Text = ""
+    from_union_name: Text = ""
+    card_note: Text = ""
+    join_date: dt.date | None = None
+    note: Text = ""
+
+
+class ChangeOut(msgspec.Struct):
+    id: int
+    kind: Change
+    on_date: dt.date
+    reason: Reason | None
+    federation_id: int  # the union whose roll changed
+    from_union_id: int | None
+    from_union_name: str
+    to_union_id: int | None
+    to_union_name: str
+    card_note: str  # the card number held before
+    note: str
+    recorded_at: dt.datetime
+
+
+class ChangesOut(msgspec.Struct):
+    status: Member.Status
+    changes: list[ChangeOut]
+    transfer_id: int | None = None  # a transfer started and waiting
+
+
+class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
+    member_id: RowId
+    to_union_id: RowId
+    on_date: dt.date
+    reason: Reason
+
+
+class AcceptIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Where the receiving union places the member: cooperative_id None is "no
+    cooperative" (an industrial worker); village_id None is the cooperative's village."""
+
+    cooperative_id: RowId | None = None
+    village_id: RowId | None = None
+
+
+class RefuseIn(msgspec.Struct, forbid_unknown_fields=True):
+    refusal: Text
+
+
+class TransferOut(msgspec.Struct):
+    id: int
+    member_id: int
+    member_name: str
+    from_union_id: int
+    to_union_id: int
+    status: MemberTransfer.Status
+    on_date: dt.date
+    reason: Reason
+    refusal: str
+
+
+def _change_out(c: dict) -> ChangeOut:
+    return ChangeOut(
+        id=c["id"],
+        kind=Change(c["kind"]),
+        on_date=c["on_date"],
+        reason=Reason(c["reason"]) if c["reason"] else None,
+        federation_id=c["federation"],
+        from_union_id=c["from_union"],
+        from_union_name=c["from_union_in_system"] or c["from_union_name"],
+        to_union_id=c["to_union"],
+        to_union_name=c["to_union_in_system"] or c["to_union_name"],
+        card_note=c["card_note"],
+        note=c["note"],
+        recorded_at=c["recorded_at"],
+    )
+
+
+def _transfer_out(t: dict) -> TransferOut:
+    return TransferOut(
+        id=t["id"],
+        member_id=t["member"],
+        member_name=t["member_name"],
+        from_union_id=t["from_union"],
+        to_union_id=t["to_union"],
+        status=MemberTransfer.Status(t["status"]),
+        on_date=t["on_date"],
+        reason=Reason(t["reason"]),
+        refusal=t["refusal"],
+    )
+
+
+async def _changes_out(viewer: Viewer, member_id: int, transfer_id=None) -> ChangesOut:
+    member = await queries.get_member(viewer, member_id)
+    changes = await queries.membership_changes(viewer, member_id)
+    return ChangesOut(
+        status=Member.Status(member["status"]),
+        changes=[_change_out(c) for c in changes],
+        transfer_id=transfer_id,
+    )
 
 
 def _coded_out(m: dict, name: str) -> dict:
@@ -241,3 +355,79 @@ class MemberApiController(Controller):
             status_code=201,
             headers={"Location": f"/api/v1/members/{member_id}"},
         )
+
+    @get("/{member_id:int}/changes", summary="A member's membership changes, oldest first")
+    async def list_changes(
+        self, viewer: NamedDependency[Viewer], member_id: RowIdParameter
+    ) -> ChangesOut:
+        return await _changes_out(viewer, member_id)
+
+    @post("/{member_id:int}/changes", summary="Record a membership change", status_code=201)
+    async def record_change(
+        self, viewer: NamedDependency[Viewer], member_id: RowIdParameter, data: JSONBody[ChangeIn]
+    ) -> ChangesOut:
+        """Allowed only from the statuses the union's rules allow it from (422 otherwise,
+        naming the member's status). A transfer to a union in the system answers with the
+        transfer's id: it waits for that union to accept it (POST /api/v1/transfers/{id}/accept)."""
+        change = forms.change_of(
+            kind=data.kind.value,
+            on_date=data.on_date,
+            reason=data.reason.value if data.reason is not None else None,
+            to_union_id=data.to_union_id,
+            to_union_name=data.to_union_name,
+            from_union_name=data.from_union_name,
+            card_note=data.card_note,
+            join_date=data.join_date,
+            note=data.note,
+        )
+        transfer_id = None
+        if change.kind == Change.transfer_out and change.to_union_id:
+            transfer_id = await domain.start_transfer(
+                viewer, member_id, change.to_union_id, change.on_date, change.reason
+            )
+        else:
+            await domain.record_change(viewer, member_id, change)
+        return await _changes_out(viewer, member_id, transfer_id)
+
+
+class TransferApiController(Controller):
+    path = "/api/v1/transfers"
+    tags = ["members"]
+    guards = [api_token]
+    dependencies = {"viewer": Provide(provide_viewer)}
+
+    @post("/", summary="Start a transfer to another union in the system", status_code=201)
+    async def start(
+        self, viewer: NamedDependency[Viewer], data: JSONBody[TransferIn]
+    ) -> TransferOut:
+        """To another federation, or to a township union when the new employer has no union.
+        The member stays on the sender's roll until the receiving union accepts."""
+        transfer_id = await domain.start_transfer(
+            viewer, data.member_id, data.to_union_id, data.on_date, data.reason.value
+        )
+        return _transfer_out(await domain.get_transfer(viewer, transfer_id))
+
+    @get("/{transfer_id:int}", summary="One transfer, for the sending or the receiving union")
+    async def get_transfer(
+        self, viewer: NamedDependency[Viewer], transfer_id: RowIdParameter
+    ) -> TransferOut:
+        return _transfer_out(await domain.get_transfer(viewer, transfer_id))
+
+    @post("/{transfer_id:int}/accept", summary="Accept a waiting transfer", status_code=200)
+    async def accept(
+        self, viewer: NamedDependency[Viewer], transfer_id: RowIdParameter, data: JSONBody[AcceptIn]
+    ) -> TransferOut:
+        """Once: a second accept, or an accept after a cancel, is refused (422)."""
+        await domain.accept_transfer(viewer, transfer_id, data.cooperative_id, data.village_id)
+        return _transfer_out(await domain.get_transfer(viewer, transfer_id))
+
+    @post(
+        "/{transfer_id:int}/refuse",
+        summary="Refuse a waiting transfer, saying why",
+        status_code=200,
+    )
+    async def refuse(
+        self, viewer: NamedDependency[Viewer], transfer_id: RowIdParameter, data: JSONBody[RefuseIn]
+    ) -> TransferOut:
+        await domain.refuse_transfer(viewer, transfer_id, data.refusal)
+        return _transfer_out(await domain.get_transfer(viewer, transfer_id))

@@ -95,7 +95,9 @@ STATUSES = {
     Member.Status.applicant: Msg("Applicant"),
     Member.Status.member: Msg("Member"),
     Member.Status.transferred_out: Msg("Transferred out"),
-    Member.Status.left: Msg("Left"),
+    Member.Status.left: Msg("Withdrawn"),
+    Member.Status.retained: Msg("Membership retained"),
+    Member.Status.expelled: Msg("Expelled"),
 }
 
 SEXES = {"M": Msg("Male"), "F": Msg("Female")}
@@ -113,6 +115,44 @@ EVENTS = {
     "transferred_out": Msg("Transferred out"),
     "id_revealed": Msg("Full ID number shown"),
     "phone_revealed": Msg("Full phone number shown"),
+    "change_join": Msg("Joined"),
+    "change_transfer_in": Msg("Transferred in"),
+    "change_retain": Msg("Membership retained"),
+    "change_restore": Msg("Membership restored"),
+    "change_transfer_out": Msg("Transferred out"),
+    "change_expel": Msg("Expelled"),
+    "change_withdraw": Msg("Withdrew"),
+    "transfer_sent": Msg("Transfer sent"),
+    "transfer_accepted": Msg("Transfer accepted"),
+    "transfer_refused": Msg("Transfer refused"),
+    "transfer_cancelled": Msg("Transfer cancelled"),
+}
+
+# Membership changes (会籍变化) and their coded reasons (coop.members.domain.membership).
+CHANGES = {
+    "join": Msg("Join (入会)"),
+    "transfer_in": Msg("Transfer in (转入)"),
+    "retain": Msg("Retain membership (保留)"),
+    "restore": Msg("Restore from retained"),
+    "transfer_out": Msg("Transfer out (转出)"),
+    "expel": Msg("Expel (除名)"),
+    "withdraw": Msg("Withdrawal (退会)"),
+}
+
+REASONS = {
+    1: Msg("Labour (work) relationship changed"),
+    2: Msg("Laid off, waiting for a post in the same employer"),
+    3: Msg("Unemployed"),
+    4: Msg("Employer went bankrupt"),
+    5: Msg("Withdrawal at the member's own request"),
+    6: Msg("Expelled for a crime"),
+}
+
+TRANSFER_STATUSES = {
+    "pending": Msg("Waiting"),
+    "accepted": Msg("Accepted"),
+    "refused": Msg("Refused"),
+    "cancelled": Msg("Cancelled"),
 }
 
 

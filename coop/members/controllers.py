@@ -185,8 +185,43 @@ async def _export_page(
     )
 
 
-def _leave_page(member: dict, form: FormState, *, status_code: int = 200) -> object:
-    return page("members/leave.html", status_code=status_code, member=member, form=form, **_names())
+async def _changes_page(
+    viewer: Viewer, member: dict, form: FormState, *, status_code: int = 200
+) -> object:
+    allowed = domain.allowed_changes(member["status"])
+    return page(
+        "members/changes.html",
+        status_code=status_code,
+        member=member,
+        form=form,
+        history=await queries.membership_changes(viewer, member["id"]),
+        allowed=[c.value for c in allowed],
+        kind_options=[(c.value, translate(choices.CHANGES[c.value])) for c in allowed],
+        reason_options=[(code, f"{code} {translate(n)}") for code, n in choices.REASONS.items()],
+        union_options=[
+            (u["id"], u["name"])
+            for u in await domain.receiving_unions(exclude=member["federation"])
+        ],
+        change_names=choices.CHANGES,
+        reason_names=choices.REASONS,
+        **_names(),
+    )
+
+
+async def _transfer_page(
+    viewer: Viewer, transfer: dict, form: FormState, *, status_code: int = 200
+) -> object:
+    places = await domain.receiving_places(transfer["to_union"])
+    return page(
+        "members/transfer.html",
+        status_code=status_code,
+        transfer=transfer,
+        form=form,
+        places=places,
+        village_options=[(v["id"], v["name"]) for v in places["villages"]],
+        reason_names=choices.REASONS,
+        transfer_status_names=choices.TRANSFER_STATUSES,
+    )
 
 
 def _policy_page(
@@ -517,34 +552,72 @@ class MemberController(Controller):
         flash(request, Msg("Saved."))
         return redirect(request, f"/members/{member_id}")
 
-    @get("/{member_id:int}/leave")
-    async def leave_form(
+    @get("/{member_id:int}/changes")
+    async def changes_form(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
         member = await queries.get_member(viewer, member_id)
         require(viewer, MANAGERS)
         form = await form_or_stash(
-            request,
-            {"on": today().isoformat(), "version": member["version"], "kind": "left"},
+            request, {"on_date": today().isoformat(), "version": member["version"]}
         )
-        return _leave_page(member, form)
+        return await _changes_page(viewer, member, form)
 
-    @post("/{member_id:int}/leave")
-    async def leave(
+    @post("/{member_id:int}/changes")
+    async def record_change(
         self, request: Request, viewer: NamedDependency[Viewer], member_id: FromPath[int]
     ) -> object:
         member = await queries.get_member(viewer, member_id)
         require(viewer, MANAGERS)
         data = await request.form()
         try:
-            refused: dict = {}
-            leaving = read_all(refused, forms.leaving, data)
-            await domain.end_membership(viewer, member_id, **leaving, form_errors=refused)
+            change = forms.membership_change(data)
+            await domain.record_change(viewer, member_id, change)
         except ValidationError as error:
             form = FormState.from_multidict(data, error.errors)
-            return _leave_page(member, form, status_code=422)
-        flash(request, Msg("Saved."))
-        return redirect(request, f"/members/{member_id}")
+            if "version" in error.errors:
+                form.values["version"] = member["version"]
+            return await _changes_page(viewer, member, form, status_code=422)
+        if change.kind == domain.Change.transfer_out and change.to_union_id:
+            flash(request, Msg("Transfer sent: it waits for the receiving union to accept it."))
+        else:
+            flash(request, Msg("Saved."))
+        return redirect(request, f"/members/{member_id}/changes")
+
+    @get("/transfers", name="transfers")
+    async def transfers(self, viewer: NamedDependency[Viewer]) -> object:
+        found = await domain.transfers(viewer)
+        return page(
+            "members/transfers.html",
+            **found,
+            reason_names=choices.REASONS,
+            transfer_status_names=choices.TRANSFER_STATUSES,
+        )
+
+    @get("/transfers/{transfer_id:int}")
+    async def transfer(
+        self, request: Request, viewer: NamedDependency[Viewer], transfer_id: FromPath[int]
+    ) -> object:
+        transfer = await domain.get_transfer(viewer, transfer_id)
+        return await _transfer_page(viewer, transfer, await form_or_stash(request, {}))
+
+    @post("/transfers/{transfer_id:int}/accept")
+    async def accept_transfer(
+        self, request: Request, viewer: NamedDependency[Viewer], transfer_id: FromPath[int]
+    ) -> object:
+        return await _decide_transfer(request, viewer, transfer_id, "accept")
+
+    @post("/transfers/{transfer_id:int}/refuse")
+    async def refuse_transfer(
+        self, request: Request, viewer: NamedDependency[Viewer], transfer_id: FromPath[int]
+    ) -> object:
+        return await _decide_transfer(request, viewer, transfer_id, "refuse")
+
+    @post("/transfers/{transfer_id:int}/cancel")
+    async def cancel_transfer(
+        self, request: Request, viewer: NamedDependency[Viewer], transfer_id: FromPath[int]
+    ) -> object:
+        return await _decide_transfer(request, viewer, transfer_id, "cancel")
 
     @get("/policy/{federation_id:int}")
     async def policy_form(
@@ -644,6 +717,31 @@ async def _welcome_pack_answer(request: Request, viewer: Viewer, member_id: int,
             Msg("The welcome pack of {name} is no longer marked issued.", name=member["name"]),
         )
     return redirect(request, urlunsplit(back))
+
+
+async def _decide_transfer(
+    request: Request, viewer: Viewer, transfer_id: int, action: str
+) -> object:
+    """Accept, refuse or cancel; a second tap, or the other side deciding first, comes back
+    with the decision already made, and nothing changes twice."""
+    transfer = await domain.get_transfer(viewer, transfer_id)
+    data = await request.form()
+    try:
+        if action == "accept":
+            await domain.accept_transfer(viewer, transfer_id, *forms.acceptance(data))
+            done = Msg("Transfer accepted: the member is on your roll with a new card number.")
+        elif action == "refuse":
+            await domain.refuse_transfer(viewer, transfer_id, data.get("refusal", ""))
+            done = Msg("Transfer refused.")
+        else:
+            await domain.cancel_transfer(viewer, transfer_id)
+            done = Msg("Transfer cancelled.")
+    except ValidationError as error:
+        transfer = await domain.get_transfer(viewer, transfer_id)
+        form = FormState.from_multidict(data, error.errors)
+        return await _transfer_page(viewer, transfer, form, status_code=422)
+    flash(request, done)
+    return redirect(request, "/members/transfers")
 
 
 async def _edit_page(

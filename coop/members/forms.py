@@ -15,18 +15,20 @@ from coop.members import imports
 from coop.members.choices import ETHNICITIES, POSTS, STATUSES, coded, region
 from coop.members.domain import (
     EMPLOYER_MAX,
-    LEAVE_REASON_MAX,
     NAME_MAX,
     NUMBER_TYPED_MAX,
     PAGE_MAX,
     RESIDENCE_ADDRESS_MAX,
     SEARCH_MAX,
     TEMPLATE_NAME_MAX,
-    TRANSFERRED_TO_MAX,
+    Change,
+    ChangeInput,
     EnrollmentInput,
     MemberChanges,
     MemberFilter,
 )
+from coop.members.domain.membership import CARD_NOTE_MAX, UNION_NAME_MAX
+from coop.members.domain.membership import NOTE_MAX as CHANGE_NOTE_MAX
 from coop.validation import Msg, ValidationError, clean_text, without_controls
 
 
@@ -194,28 +196,79 @@ def new_post(data: Mapping) -> tuple[str, dt.date]:
     return data.get("post", ""), started_on
 
 
-def leaving(data: Mapping) -> dict:
-    """The leave form: what `domain.end_membership` takes besides who and whom."""
-    errors: dict[str, Msg] = {}
-    on = optional_date(errors, "on", data.get("on"))
-    if on is None and "on" not in errors:
-        errors["on"] = Msg("This field is required.")
-    result = dict(
-        transfer=data.get("kind") == "transfer",
-        on=on,
-        reason=clean_text(
-            errors, "reason", data.get("reason"), max_length=LEAVE_REASON_MAX, required=False
-        ),
-        transferred_to=clean_text(
-            errors,
-            "transferred_to",
-            data.get("transferred_to"),
-            max_length=TRANSFERRED_TO_MAX,
-            required=False,
-        ),
-        version=whole_number(data.get("version", ""), 0),
+def change_of(
+    *,
+    kind: str,
+    on_date: dt.date | None,
+    reason: int | None = None,
+    to_union_id: int | None = None,
+    to_union_name: str = "",
+    from_union_name: str = "",
+    card_note: str = "",
+    join_date: dt.date | None = None,
+    note: str = "",
+    version: int | None = None,
+    errors: dict[str, Msg] | None = None,
+) -> ChangeInput:
+    """A membership change as the domain takes it: the form's and the API's one check of
+    lengths and characters (`errors`: what reading the form found already)."""
+    errors = dict(errors or {})
+    if on_date is None and "on_date" not in errors:
+        errors["on_date"] = Msg("This field is required.")
+    texts = {
+        name: clean_text(errors, name, value, max_length=limit, required=False)
+        for name, value, limit in (
+            ("to_union_name", to_union_name, UNION_NAME_MAX),
+            ("from_union_name", from_union_name, UNION_NAME_MAX),
+            ("card_note", card_note, CARD_NOTE_MAX),
+            ("note", note, CHANGE_NOTE_MAX),
+        )
+    }
+    if kind not in {c.value for c in Change}:
+        errors["kind"] = Msg("Choose a change from the list.")
+    if errors:
+        raise ValidationError(errors)
+    assert on_date is not None
+    return ChangeInput(
+        kind=kind,
+        on_date=on_date,
+        reason=reason,
+        to_union_id=_record_id(to_union_id),
+        join_date=join_date,
+        version=version,
+        **texts,
     )
-    return raise_all(errors, result)
+
+
+def membership_change(data: Mapping) -> ChangeInput:
+    """The change form."""
+    errors: dict[str, Msg] = {}
+    on_date = optional_date(errors, "on_date", data.get("on_date"))
+    join_date = optional_date(errors, "join_date", data.get("join_date"))
+    reason = whole_number(data.get("reason", ""), None)
+    to_union_id = whole_number(data.get("to_union_id", ""), None)
+    return change_of(
+        kind=data.get("kind", ""),
+        on_date=on_date,
+        reason=reason,
+        to_union_id=to_union_id or None,
+        to_union_name=data.get("to_union_name", ""),
+        from_union_name=data.get("from_union_name", ""),
+        card_note=data.get("card_note", ""),
+        join_date=join_date,
+        note=data.get("note", ""),
+        version=whole_number(data.get("version", ""), None),
+        errors=errors,
+    )
+
+
+def acceptance(data: Mapping) -> tuple[int | None, int | None]:
+    """The accept form: the cooperative ("none": no cooperative) and the village."""
+    cooperative = data.get("cooperative_id", "")
+    return (
+        None if cooperative in ("", "none") else _record_id(whole_number(cooperative, -1)),
+        _record_id(whole_number(data.get("village_id", ""), -1)) or None,
+    )
 
 
 def template_name(data: Mapping) -> str:

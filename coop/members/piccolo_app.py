@@ -7,6 +7,8 @@ from coop.members.tables import (
     Member,
     MemberEvent,
     MemberSearchKey,
+    MembershipChange,
+    MemberTransfer,
     RosterTemplate,
     RosterUpload,
     WorkerPost,
@@ -23,6 +25,8 @@ APP_CONFIG = AppConfig(
         WorkerPost,
         RosterTemplate,
         RosterUpload,
+        MembershipChange,
+        MemberTransfer,
     ],
     migration_dependencies=["coop.accounts.piccolo_app"],
 )

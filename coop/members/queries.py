@@ -21,6 +21,7 @@ from coop.members.tables import (
     Member,
     MemberEvent,
     MemberSearchKey,
+    MembershipChange,
     RosterTemplate,
     RosterUpload,
     WorkerPost,
@@ -279,6 +280,24 @@ async def member_record(viewer: Viewer, member_id: int) -> MemberRecord:
         .run()
     )
     return MemberRecord(member, events, recruits, posts)
+
+
+async def membership_changes(viewer: Viewer, member_id: int) -> list[dict]:
+    """A member's membership history (会籍变化), oldest first."""
+    await get_member(viewer, member_id)
+    return (
+        await MembershipChange.select(
+            MembershipChange.all_columns(),
+            MembershipChange.federation.name.as_alias("union_name"),
+            MembershipChange.from_union.name.as_alias("from_union_in_system"),
+            MembershipChange.to_union.name.as_alias("to_union_in_system"),
+            MembershipChange.recorded_by.display_name.as_alias("recorded_by_name"),
+        )
+        .where(MembershipChange.member == member_id)
+        .order_by(MembershipChange.on_date)
+        .order_by(MembershipChange.id)
+        .run()
+    )
 
 
 async def backbone_members(

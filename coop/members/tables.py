@@ -32,7 +32,9 @@ class Member(Table, tablename="member", help_text="会员: one person, one resid
         applicant = "applicant"
         member = "member"
         transferred_out = "transferred_out"
-        left = "left"
+        left = "left"  # 退会: withdrew at their own request
+        retained = "retained"  # 保留: on the roll, counted apart (coop.members.domain.membership)
+        expelled = "expelled"  # 除名
 
     class Post(StrEnum):
         base = "base"  # 基地
@@ -67,7 +69,13 @@ class Member(Table, tablename="member", help_text="会员: one person, one resid
         length=20, default="", help_text="脱贫户/监测户/一般: 特定身份, federation staff only."
     )
     federation = ForeignKey(Union, on_delete=OnDelete.restrict)
-    cooperative = ForeignKey(Cooperative, on_delete=OnDelete.restrict)
+    cooperative = ForeignKey(
+        Cooperative,
+        on_delete=OnDelete.restrict,
+        null=True,
+        default=None,
+        help_text="None: no cooperative (an industrial worker, or held at a town union).",
+    )
     village = ForeignKey(Village, on_delete=OnDelete.restrict)
     status = Varchar(length=20, choices=Status, index=True)
     is_backbone = Boolean(default=False)
@@ -134,3 +142,46 @@ class RosterUpload(
         help_text="The rows read from the file, as JSON, encrypted: it holds ID numbers."
     )
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MembershipChange(
+    Table, tablename="membership_change", help_text="会籍变化: one change of a membership."
+):
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, index=True)
+    federation = ForeignKey(
+        Union, on_delete=OnDelete.restrict, index=True, help_text="The roll it changes."
+    )
+    kind = Varchar(length=20, help_text="coop.members.domain.membership.Change")
+    on_date = Date()
+    reason = Integer(null=True, default=None, help_text="Coded reason 1–6, or none.")
+    from_union = ForeignKey(Union, on_delete=OnDelete.restrict, null=True, default=None)
+    from_union_name = Varchar(length=100, default="", help_text="A union outside the system.")
+    to_union = ForeignKey(Union, on_delete=OnDelete.restrict, null=True, default=None)
+    to_union_name = Varchar(length=100, default="", help_text="A union outside the system.")
+    card_note = Varchar(length=40, default="", help_text="The card number it had before.")
+    note = Varchar(length=200, default="")
+    recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class MemberTransfer(
+    Table, tablename="member_transfer", help_text="A transfer between unions in the system."
+):
+    class Status(StrEnum):
+        pending = "pending"
+        accepted = "accepted"
+        refused = "refused"
+        cancelled = "cancelled"
+
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, index=True)
+    from_union = ForeignKey(Union, on_delete=OnDelete.restrict, index=True)
+    to_union = ForeignKey(Union, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=20, choices=Status, default=Status.pending.value)
+    on_date = Date(help_text="The day the member left the sending union.")
+    reason = Integer(help_text="Coded reason 1–6.")
+    refusal = Varchar(length=200, default="", help_text="Why the receiving union refused.")
+    created_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)

@@ -59,13 +59,16 @@ def cooperative_where(scope: Scope):
 
 
 def village_where(scope: Scope):
-    """The villages in scope: a federation's town's, a cooperative's, or named ones."""
+    """The villages in scope: a federation's town's (or a town union's own), a cooperative's,
+    or named ones."""
     if scope.everything:
         return None
     conditions = []
     if scope.federation_ids:
         towns = Union.select(Union.parent).where(Union.id.is_in(list(scope.federation_ids)))
         conditions.append(Village.town.is_in(towns))
+        # A township union's staff (scoped to the town union itself): its own villages.
+        conditions.append(Village.town.is_in(list(scope.federation_ids)))
     if scope.cooperative_ids:
         homes = Cooperative.select(Cooperative.village).where(
             Cooperative.id.is_in(list(scope.cooperative_ids))

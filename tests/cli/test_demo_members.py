@@ -53,6 +53,9 @@ def test_default_demo_has_first_batch_backbone_and_a_mix_of_members(demo_folder)
     assert 15 <= statuses["applicant"] <= 25
     assert statuses["member"] >= 200
     assert statuses.get("left", 0) + statuses.get("transferred_out", 0) >= 3
+    assert statuses["retained"] == 3
+    transfers = dict(query(database, "SELECT status, count(*) FROM member_transfer GROUP BY 1"))
+    assert transfers == {"accepted": 1, "pending": 1}
     assert 0.5 * total <= count(database, "welcome_pack_at IS NOT NULL") <= 0.7 * total
     assert 0.3 * total <= count(database, "worker_post != ''") <= 0.5 * total
     assert (
@@ -72,7 +75,9 @@ def test_default_demo_has_first_batch_backbone_and_a_mix_of_members(demo_folder)
     )
     cards = dict(query(database, "SELECT card_prefix, last_card_number FROM enrollment_policy"))
     assert cards.keys() == {"JJH", "JSGS"}
-    assert sum(cards.values()) == count(database, "card_number IS NOT NULL")
+    # a member transferred between federations holds the second card; the first is history
+    moved = query(database, "SELECT count(*) FROM membership_change WHERE from_union IS NOT NULL")
+    assert sum(cards.values()) == count(database, "card_number IS NOT NULL") + moved[0][0]
     assert count(database, "first_batch AND card_number LIKE 'JJH%'") >= 30
     assert count(database, "cooperative = (SELECT id FROM cooperative WHERE name LIKE '桂花村%')")
 

@@ -118,8 +118,14 @@ async def test_openapi_schema_lists_the_json_api_and_no_pages(client):
         "/api/v1/contests/{contest_id}/results",
         "/api/v1/members",
         "/api/v1/members/{member_id}",
+        "/api/v1/members/{member_id}/changes",
+        "/api/v1/reports/membership",
         "/api/v1/trainings/sessions",
         "/api/v1/trainings/sessions/{session_id}/registrations",
+        "/api/v1/transfers",
+        "/api/v1/transfers/{transfer_id}",
+        "/api/v1/transfers/{transfer_id}/accept",
+        "/api/v1/transfers/{transfer_id}/refuse",
     ]
 
 

@@ -134,21 +134,16 @@ async def test_person_who_left_enrolls_again_as_the_same_record(world):
     number = resident_id()
     member_id = await make_member(who["federation"], tree, id_number=number, backbone=True)
     await members.approve(who["federation"], [member_id])
-    version = (await members.get_member(who["federation"], member_id))["version"]
-    await members.end_membership(
+    await members.record_change(
         who["federation"],
         member_id,
-        transfer=False,
-        on=members.local_today(),
-        reason="外出务工",
-        transferred_to="",
-        version=version,
+        members.ChangeInput(kind="withdraw", on_date=members.local_today(), reason=5),
     )
     again = await members.enroll(who["village"], _input(tree, resident_id=number))
     member = await members.get_member(who["village"], again)
     assert (again, member["status"], member["card_number"]) == (member_id, "applicant", None)
     actions = [e["action"] for e in (await members.member_record(who["village"], member_id)).events]
-    assert actions == ["applied", "approved", "left", "re_enrolled"]
+    assert actions == ["applied", "approved", "change_withdraw", "re_enrolled"]
 
 
 async def test_retried_submission_creates_one_member_and_returns_it(world):
@@ -259,15 +254,12 @@ async def test_card_numbers_are_never_reused_after_leaving(world):
     tree, who = world
     first = await make_member(who["village"], tree, backbone=True)
     await members.approve(who["federation"], [first])
-    version = (await members.get_member(who["federation"], first))["version"]
-    await members.end_membership(
+    await members.record_change(
         who["federation"],
         first,
-        transfer=True,
-        on=members.local_today(),
-        reason="",
-        transferred_to="界石镇总工会",
-        version=version,
+        members.ChangeInput(
+            kind="transfer_out", on_date=members.local_today(), reason=1, to_union_name="外省"
+        ),
     )
     second = await make_member(who["village"], tree, backbone=True)
     await members.approve(who["federation"], [second])
@@ -279,18 +271,15 @@ async def test_card_numbers_are_never_reused_after_leaving(world):
 
 async def test_transfer_out_needs_the_receiving_union(world):
     tree, who = world
-    member_id = await make_member(who["village"], tree)
+    member_id = await make_member(who["village"], tree, backbone=True)
+    await members.approve(who["federation"], [member_id])
     with pytest.raises(ValidationError) as error:
-        await members.end_membership(
+        await members.record_change(
             who["federation"],
             member_id,
-            transfer=True,
-            on=members.local_today(),
-            reason="",
-            transferred_to="",
-            version=1,
+            members.ChangeInput(kind="transfer_out", on_date=members.local_today(), reason=1),
         )
-    assert error.value.errors == {"transferred_to": Msg("Name the union that receives the member.")}
+    assert error.value.errors == {"to_union_name": Msg("Name the union that receives the member.")}
 
 
 async def test_welcome_pack_second_tap_changes_nothing_and_undo_works_the_same_day(world):

@@ -259,16 +259,16 @@ def _form_html(page) -> str:
     return re.sub(r'name="_csrf_token" value="[^"]*"', "", html)
 
 
-async def test_refused_leave_and_policy_come_back_on_the_form_they_were_sent_from(client, world):
+async def test_refused_change_and_policy_come_back_on_the_form_they_were_sent_from(client, world):
     tree, who = world
     member_id = await make_member(who["federation"], tree, backbone=True)
     await members.approve(who["federation"], [member_id])
     await sign_in(client, "federation")
     for url, typed, field in (
         (
-            f"/members/{member_id}/leave",
-            {"on": "2999-01-01", "reason": "外出务工", "kind": "left"},
-            "on",
+            f"/members/{member_id}/changes",
+            {"on_date": "2999-01-01", "note": "外出务工", "kind": "withdraw", "reason": "5"},
+            "on_date",
         ),
         (f"/members/policy/{tree.federation}", {"card_prefix": "J-J"}, "card_prefix"),
     ):
@@ -319,17 +319,17 @@ async def test_enrollment_refuses_a_phone_in_nko_digits(client, world):
     assert await Member.count() == 0
 
 
-async def test_leave_reason_with_a_nul_byte_is_refused_next_to_the_field(client, world):
+async def test_change_note_with_a_nul_byte_is_refused_next_to_the_field(client, world):
     tree, who = world
     member_id = await make_member(who["federation"], tree)
     await sign_in(client, "federation")
     response = await post_form(
         client,
-        f"/members/{member_id}/leave",
-        {"on": "2026-01-05", "kind": "left", "reason": "外出\x00务工", "version": "1"},
+        f"/members/{member_id}/changes",
+        {"on_date": "2026-01-05", "kind": "withdraw", "reason": "5", "note": "外出\x00务工"},
     )
     assert response.status_code == 422
-    assert 'id="reason-error"' in response.text and "控制字符" in response.text
+    assert 'id="note-error"' in response.text and "控制字符" in response.text
     assert (await Member.select(Member.status).first())["status"] == "applicant"
 
 

@@ -3,7 +3,9 @@ keeps every name in one place for the controllers, the other contexts and the te
 
 - enrollment.py: a person becomes an applicant (form, API, roster import);
 - approval.py: applicants become members, with card numbers, under the enrollment policy;
-- lifecycle.py: edits, reveals, welcome packs, worker posts, leaving;
+- lifecycle.py: edits, reveals, welcome packs, worker posts;
+- membership.py: membership changes (会籍变化) and their state machine;
+- transfers.py: transfers between unions in the system;
 - roster_templates.py: a user's own export columns;
 - records.py: how a member's records are written (the one writer of a new member).
 
@@ -35,18 +37,27 @@ from coop.members.domain.enrollment import (
     enroll,
 )
 from coop.members.domain.lifecycle import (
-    LEAVE_REASON_MAX,
     STALE,
-    TRANSFERRED_TO_MAX,
     MemberChanges,
     Post,
-    end_membership,
     issue_welcome_pack,
     record_post,
     reveal_phone,
     reveal_resident_id,
     undo_welcome_pack,
     update_member,
+)
+from coop.members.domain.membership import (
+    NOT_ALLOWED,
+    ON_ROLL,
+    REASONS,
+    TRANSITIONS,
+    Change,
+    ChangeInput,
+    Reason,
+    allowed_changes,
+    next_status,
+    record_change,
 )
 from coop.members.domain.records import (
     NewMember,
@@ -56,6 +67,17 @@ from coop.members.domain.records import (
     write_records,
 )
 from coop.members.domain.roster_templates import TEMPLATE_NAME_MAX, save_roster_template
+from coop.members.domain.transfers import (
+    REFUSAL_MAX,
+    accept_transfer,
+    cancel_transfer,
+    get_transfer,
+    receiving_places,
+    receiving_unions,
+    refuse_transfer,
+    start_transfer,
+    transfers,
+)
 from coop.members.queries import (
     ACTIVE,
     LIST_COLUMNS,
@@ -77,6 +99,7 @@ from coop.members.queries import (
     get_member,
     member_record,
     member_where,
+    membership_changes,
     pending_welcome_packs,
     policy,
     roster,
@@ -86,9 +109,27 @@ from coop.members.queries import (
 )
 
 __all__ = [
+    "NOT_ALLOWED",
+    "ON_ROLL",
+    "REASONS",
+    "TRANSITIONS",
+    "Change",
+    "ChangeInput",
+    "Reason",
+    "allowed_changes",
+    "next_status",
+    "record_change",
+    "REFUSAL_MAX",
+    "accept_transfer",
+    "cancel_transfer",
+    "get_transfer",
+    "receiving_places",
+    "receiving_unions",
+    "refuse_transfer",
+    "start_transfer",
+    "transfers",
     "ACTIVE",
     "CARD_PREFIX_MAX",
-    "LEAVE_REASON_MAX",
     "LIST_COLUMNS",
     "NAME_MAX",
     "NUMBER_TYPED_MAX",
@@ -100,7 +141,6 @@ __all__ = [
     "SEARCH_MAX",
     "STALE",
     "TEMPLATE_NAME_MAX",
-    "TRANSFERRED_TO_MAX",
     "AlreadyRegistered",
     "Approval",
     "EnrollmentInput",
@@ -125,13 +165,13 @@ __all__ = [
     "card_prefix",
     "check_roster",
     "counts",
-    "end_membership",
     "enroll",
     "get_member",
     "issue_welcome_pack",
     "local_today",
     "member_record",
     "member_where",
+    "membership_changes",
     "new_member_ids",
     "pending_welcome_packs",
     "policy",

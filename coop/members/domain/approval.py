@@ -11,7 +11,7 @@ from coop import db
 from coop.access import MANAGERS, Viewer, require
 from coop.audit import domain as audit
 from coop.i18n import local_today
-from coop.members.domain.records import _event
+from coop.members.domain.records import _event, write_change
 from coop.members.queries import Status, get_member, policy
 from coop.members.tables import EnrollmentPolicy, Member
 from coop.orgs import domain as orgs
@@ -126,6 +126,33 @@ class _Refused(Exception):
         self.message = message
 
 
+async def next_card(federation_id: int) -> str:
+    """The union's next card number (inside the caller's transaction): numbers only go up."""
+    await _ensure_policy(federation_id)
+    [numbered] = (
+        await EnrollmentPolicy.update(
+            {EnrollmentPolicy.last_card_number: EnrollmentPolicy.last_card_number + 1}
+        )
+        .where(EnrollmentPolicy.federation == federation_id)
+        .returning(
+            EnrollmentPolicy.federation,
+            EnrollmentPolicy.card_prefix,
+            EnrollmentPolicy.last_card_number,
+        )
+        .run()
+    )
+    return f"{card_prefix(numbered)}{numbered['last_card_number']:06d}"
+
+
+async def approve_on(viewer: Viewer, member: dict, day: dt.date) -> str:
+    """Approve one applicant with this join date (the membership change 入会)."""
+    require(viewer, MANAGERS)
+    try:
+        return await _approve_one(viewer, member, day)
+    except _Refused as refused:
+        raise ValidationError({"kind": refused.message}) from None
+
+
 async def _approve_one(viewer: Viewer, member: dict, today: dt.date) -> str:
     member_id = member["id"]
     async with db.transaction():
@@ -143,15 +170,7 @@ async def _approve_one(viewer: Viewer, member: dict, today: dt.date) -> str:
                     "everyone before approving other applicants."
                 )
             )
-        [numbered] = (
-            await EnrollmentPolicy.update(
-                {EnrollmentPolicy.last_card_number: EnrollmentPolicy.last_card_number + 1}
-            )
-            .where(EnrollmentPolicy.id == rules["id"])
-            .returning(EnrollmentPolicy.last_card_number)
-            .run()
-        )
-        card = f"{card_prefix(rules)}{numbered['last_card_number']:06d}"
+        card = await next_card(member["federation"])
         changed = (
             await Member.update(
                 {
@@ -170,5 +189,6 @@ async def _approve_one(viewer: Viewer, member: dict, today: dt.date) -> str:
         if not changed:  # approved by someone else a moment ago: undo the number
             raise _Refused(Msg("Only applicants can be approved."))
         await _event(viewer, member_id, "approved", card)
+        await write_change(viewer, member_id, member["federation"], "join", today)
         await audit.record(viewer.actor, "approve", "member", member_id, card)
     return card

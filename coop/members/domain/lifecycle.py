@@ -1,5 +1,5 @@
 """A member's life after enrollment: details edited, numbers revealed, the welcome pack,
-worker posts, and leaving or transferring out.
+and worker posts (leaving and transfers: membership.py, transfers.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from coop.members.domain.enrollment import (
     record_values,
 )
 from coop.members.domain.records import _event, _search_keys
+from coop.members.domain.transfers import receiving_places
 from coop.members.identity import check_mobile
 from coop.members.queries import ACTIVE, Status, get_member
 from coop.members.tables import Member, MemberSearchKey, WorkerPost
 from coop.validation import Msg, ValidationError
 
 Post = Member.Post
-LEAVE_REASON_MAX = 200
-TRANSFERRED_TO_MAX = 100  # the receiving union's name
 STALE = Msg(
     "Someone else changed this member while you were editing. Your changes are below; "
     "check them against the current details and save again."
@@ -72,7 +71,12 @@ async def update_member(
         phone, phone_error = check_mobile(changes.phone)
         if phone_error:
             errors["phone"] = phone_error
-    await _check_place(viewer, errors, member["cooperative"], changes.village_id)
+    if member["cooperative"] is not None:
+        await _check_place(viewer, errors, member["cooperative"], changes.village_id)
+    elif changes.village_id not in {
+        v["id"] for v in (await receiving_places(member["federation"]))["villages"]
+    }:  # no cooperative: a village of the member's union's town
+        errors["village_id"] = Msg("Choose a village from the list.")
     await _check_recruiter(errors, changes.recruited_by_id, member["cooperative"])
     if changes.recruited_by_id == member_id:
         errors["recruited_by_id"] = Msg("A member cannot have recruited themselves.")
@@ -146,7 +150,7 @@ async def reveal_phone(viewer: Viewer, member_id: int) -> str:
     return privacy.decrypt(row["phone_encrypted"])
 
 
-# --- welcome packs, posts, leaving ---------------------------------------------------
+# --- welcome packs and posts ---------------------------------------------------
 
 
 async def issue_welcome_pack(viewer: Viewer, member_id: int) -> dict:
@@ -231,53 +235,3 @@ async def record_post(viewer: Viewer, member_id: int, post: str, started_on: dt.
         )
         await _event(viewer, member_id, "worker_post", post)
         await audit.record(viewer.actor, "worker_post", "member", member_id, post)
-
-
-async def end_membership(
-    viewer: Viewer,
-    member_id: int,
-    *,
-    transfer: bool,
-    on: dt.date,
-    reason: str,
-    transferred_to: str,
-    version: int,
-    form_errors: dict[str, Msg] | None = None,
-) -> None:
-    """Leave or transfer out: the record stays, the card number is never reused.
-    `form_errors` (what the form already refused) are raised with every check here."""
-    require(viewer, MANAGERS)
-    member = await get_member(viewer, member_id)
-    errors: dict[str, Msg] = dict(form_errors or {})
-    if member["status"] not in ACTIVE:
-        errors["status"] = Msg("This person is no longer an applicant or member.")
-    if transfer and not transferred_to:
-        errors.setdefault("transferred_to", Msg("Name the union that receives the member."))
-    if on is not None and on > local_today():
-        errors.setdefault("on", Msg("The date cannot be in the future."))
-    raise_all(errors)
-    status = Status.transferred_out if transfer else Status.left
-    async with db.transaction():
-        changed = (
-            await Member.update(
-                {
-                    Member.status: status.value,
-                    Member.left_on: on,
-                    Member.leave_reason: reason,
-                    Member.transferred_to: transferred_to if transfer else "",
-                    Member.version: version + 1,
-                }
-            )
-            .where((Member.id == member_id) & (Member.version == version))
-            .returning(Member.id)
-            .run()
-        )
-        if not changed:
-            raise ValidationError({"version": STALE})
-        await (
-            WorkerPost.update({WorkerPost.ended_on: on})
-            .where((WorkerPost.member == member_id) & WorkerPost.ended_on.is_null())
-            .run()
-        )
-        await _event(viewer, member_id, status.value, transferred_to or reason)
-        await audit.record(viewer.actor, status.value, "member", member_id)

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from coop import db
 from coop.access import Viewer, actor_id
 from coop.members.identity import name_keys
-from coop.members.tables import Member, MemberEvent, MemberSearchKey, WorkerPost
+from coop.members.tables import (
+    Member,
+    MemberEvent,
+    MemberSearchKey,
+    MembershipChange,
+    WorkerPost,
+)
 
 
 @dataclass
@@ -33,7 +39,29 @@ class NewMember:
     version: int = 1
 
 
-async def _event(viewer: Viewer, member_id: int, action: str, detail: str = "") -> None:
+async def write_change(
+    viewer: Viewer | None,
+    member_id: int,
+    federation_id: int,
+    kind: str,
+    on_date: dt.date,
+    **details,
+) -> None:
+    """Write one membership change (coop.members.domain.membership.Change) into the
+    history, inside the caller's transaction (the caller writes the event and the audit)."""
+    await MembershipChange.insert(
+        MembershipChange(
+            member=member_id,
+            federation=federation_id,
+            kind=kind,
+            on_date=on_date,
+            recorded_by=actor_id(viewer),
+            **{k: v for k, v in details.items() if v is not None},
+        )
+    ).run()
+
+
+async def _event(viewer: Viewer | None, member_id: int, action: str, detail: str = "") -> None:
     await MemberEvent.insert(
         MemberEvent(member=member_id, actor=actor_id(viewer), action=action, detail=detail)
     ).run()
@@ -83,7 +111,43 @@ async def write_new_members(people: Sequence[NewMember], actor: int | None) -> l
         ],
     )
     await write_records(list(zip(ids, people, strict=True)), actor)
+    await db.insert_many(
+        MembershipChange,
+        ["member", "federation", "kind", "on_date", "reason", "to_union_name", "recorded_by"],
+        [
+            change
+            for member_id, person in zip(ids, people, strict=True)
+            for change in _history(member_id, person.values, actor)
+        ],
+    )
     return ids
+
+
+# A member written with a past (the demo's generator): the exits its status stands for.
+_EXITS = {"transferred_out": ("transfer_out", 1), "left": ("withdraw", 5)}
+
+
+def _history(member_id: int, values: dict, actor: int | None) -> list[tuple]:
+    """The membership changes of a member written with a join date (and perhaps an end)."""
+    changes = []
+    if values.get("join_date"):
+        changes.append(
+            (member_id, values["federation"], "join", values["join_date"], None, "", actor)
+        )
+    if values.get("left_on") and values["status"] in _EXITS:
+        kind, reason = _EXITS[values["status"]]
+        changes.append(
+            (
+                member_id,
+                values["federation"],
+                kind,
+                values["left_on"],
+                reason,
+                values.get("transferred_to", ""),
+                actor,
+            )
+        )
+    return changes
 
 
 async def write_records(written: Sequence[tuple[int, NewMember]], actor: int | None) -> None:
