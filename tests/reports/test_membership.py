@@ -12,10 +12,14 @@ from tests.factories import make_member
 START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
 
 
-async def _person(who, tree, name, *, sex="M", backbone=False, far=False) -> int:
+async def _person(who, tree, name, *, sex="M", backbone=False, far=False, migrant=False) -> int:
     place = {"cooperative": tree.far_cooperative, "village": tree.far_village} if far else {}
     member_id = await make_member(who["admin"], tree, name, backbone=backbone, **place)
-    await Member.update({Member.sex: sex}).where(Member.id == member_id).run()
+    await (
+        Member.update({Member.sex: sex, Member.migrant_worker: migrant})
+        .where(Member.id == member_id)
+        .run()
+    )
     return member_id
 
 
@@ -35,7 +39,8 @@ async def history(world):
     # On the roll before the period: 甲 (woman, backbone), 乙, 丙 (retained in 2025).
     jia = await _person(who, tree, "甲", sex="F", backbone=True)
     await _history(jia, here, ("join", before))
-    yi = await _person(who, tree, "乙")
+    # 乙 and 己 are migrant workers (农民工).
+    yi = await _person(who, tree, "乙", migrant=True)
     await _history(yi, here, ("join", before), ("withdraw", dt.date(2026, 3, 1)))
     bing = await _person(who, tree, "丙", sex="F")
     await _history(bing, here, ("join", before), ("retain", dt.date(2025, 9, 1)))
@@ -45,7 +50,7 @@ async def history(world):
     await _history(ding, here, ("join", dt.date(2026, 2, 1)))
     wu = await _person(who, tree, "戊")
     await _history(wu, here, ("join", dt.date(2026, 2, 2)), ("expel", dt.date(2026, 5, 1)))
-    ji = await _person(who, tree, "己")
+    ji = await _person(who, tree, "己", migrant=True)
     await _history(ji, here, ("transfer_in", dt.date(2026, 4, 1)))
     geng = await _person(who, tree, "庚", backbone=True)
     await _history(geng, here, ("join", before), ("transfer_out", dt.date(2026, 6, 1)))
@@ -83,9 +88,11 @@ async def test_every_cell_of_the_table_on_a_known_history(history):
         ),
         (here, "women"): _row(start=2, joined=1, end=3, new_this_year=1),
         (here, "backbone"): _row(start=2, transferred_out=1, end=1),
+        (here, "migrant"): _row(start=1, transferred_in=1, withdrawn=1, end=1),
         (far, "total"): _row(start=1, transferred_in=1, retained=1, end=2, retained_at_end=1),
         (far, "women"): _row(start=1, retained=1, end=1, retained_at_end=1),
         (far, "backbone"): _row(transferred_in=1, end=1),
+        (far, "migrant"): _row(),
     }
     assert table.total.groups["total"] == _row(
         start=5,
@@ -138,4 +145,5 @@ async def test_page_workbook_and_api_show_the_same_figures(client, history):
     )
     assert rows[0][0] == "会员增减变动表"
     assert rows[4][:4] == ["“姜家黑”产业工会联合会", "全体会员", 4.0, 2.0]
-    assert rows[-3][1:][-10:] == [5.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 6.0, 1.0, 2.0]
+    # the sum of all unions: one row per group, everyone first
+    assert rows[-len(report.GROUPS)][1:][-10:] == [5.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 6.0, 1.0, 2.0]
