@@ -128,7 +128,7 @@ def test_welcome_pack_tap_lowers_the_count_without_a_reload(page: Page):
     before = _pending(page)
     assert before > 0, "the demo has welcome packs to hand out"
     page.evaluate("window.__coopNoReload = true")
-    page.locator("main li").first.get_by_role("button", name="登记已发放入会大礼包").click()
+    page.locator("main li").first.get_by_role("button", name="确认发放").click()
     expect(page.locator("#pending-count")).to_have_text(f"{before - 1} 名会员尚未领取入会大礼包。")
     assert page.evaluate("window.__coopNoReload === true"), "the tap reloaded the page"
     assert_no_horizontal_scroll(page)
@@ -144,7 +144,7 @@ def test_welcome_pack_without_javascript_names_the_member_and_can_be_undone(
         before = _pending(page)
         first = page.locator("main li").first
         name = first.locator("strong").inner_text()
-        first.get_by_role("button", name="登记已发放入会大礼包").click()
+        first.get_by_role("button", name="确认发放").click()
         expect(page.locator("#issued")).to_contain_text(f"已为{name}登记发放入会大礼包。")
         expect(page.locator("#pending-count")).to_have_text(
             f"{before - 1} 名会员尚未领取入会大礼包。"

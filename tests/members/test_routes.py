@@ -141,7 +141,7 @@ async def test_welcome_pack_tap_swaps_in_place_and_can_be_undone(client, world):
     issued = await client.post(f"/members/{member_id}/welcome-pack", headers=headers)
     assert "已发放入会大礼包" in issued.text and "撤销" in issued.text
     undone = await client.post(f"/members/{member_id}/welcome-pack/undo", headers=headers)
-    assert "登记已发放入会大礼包" in undone.text
+    assert "确认发放" in undone.text
 
 
 async def test_full_id_shown_to_federation_organizer_after_a_post_and_audited(client, world):
