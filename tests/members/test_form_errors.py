@@ -113,26 +113,3 @@ async def test_import_refused_for_error_rows_says_so_at_the_top(client, world):
         ("confirm", "有 1 行有错误。请修改文件，或选择只导入没有错误的行。"),
     ]
     assert re.search(r'<input type="checkbox" id="confirm" name="skip_errors"', refused.text)
-
-
-async def test_leaving_without_date_or_receiving_union_shows_both(client, world):
-    from coop.members import domain as members
-    from tests.factories import make_member
-
-    tree, who = world
-    member_id = await make_member(who["federation"], tree)
-    await sign_in(client, "federation")
-    page = await client.get(f"/members/{member_id}/leave")
-    answer = await client.post(
-        f"/members/{member_id}/leave",
-        data={
-            "kind": "transfer",
-            "transferred_to": "",
-            "on": "",
-            "_csrf_token": csrf_token(page),
-        },
-        follow_redirects=False,
-    )
-    assert answer.status_code == 422
-    assert [name for name, _ in _summary(answer.text)] == ["transferred_to", "on"]
-    assert (await members.get_member(who["federation"], member_id))["status"] != "left"

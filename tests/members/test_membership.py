@@ -331,7 +331,7 @@ async def test_member_without_cooperative_is_listed_edited_and_exported(world, f
         recruited_by_id=None,
         ethnicity="",
         education="",
-        household_type="",
+        poverty_status="",
         version=member["version"],
     )
     await members.update_member(far, member_id, changes)
